@@ -1,0 +1,41 @@
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "results/record.hpp"
+#include "results/table.hpp"
+#include "spec/spec.hpp"
+
+namespace corey::experiments {
+
+enum class Backend { cpu, cuda };
+
+// What a tier may use while it runs one point. Tiers never write files and never print progress.
+struct RunContext {
+  const spec::Spec& spec;
+  Backend backend = Backend::cpu;
+  int device = -1;                          // CUDA device index when backend == cuda
+  const std::atomic<bool>* cancel = nullptr;  // set on SIGINT/SIGTERM: abandon the point if convenient
+  bool cancelled() const { return cancel != nullptr && cancel->load(); }
+};
+
+// One evaluation tier (ARCHITECTURE.md §2).
+class Tier {
+ public:
+  virtual ~Tier() = default;
+  virtual std::string_view name() const = 0;
+  // Checks every point's parameters; throws corey::Error (spec) naming spec.where_param(...) on a bad value.
+  virtual void validate(const spec::Spec& spec, const spec::Plan& plan) const = 0;
+  virtual results::Record run(const spec::Point& point, RunContext& ctx) = 0;
+  // Aggregates the records of one run into tables (pure: records in, tables out).
+  virtual std::vector<results::Table> summarize(const spec::Spec& spec,
+                                                const std::vector<results::Record>& records) const = 0;
+};
+
+// The tier for an experiment name, or nullptr when that tier is not implemented yet.
+std::unique_ptr<Tier> make_tier(std::string_view experiment);
+
+}  // namespace corey::experiments
