@@ -7,6 +7,7 @@
 
 #include "results/record.hpp"
 #include "results/table.hpp"
+#include "spec/param_schema.hpp"
 #include "spec/spec.hpp"
 
 namespace corey::experiments {
@@ -27,6 +28,8 @@ class Tier {
  public:
   virtual ~Tier() = default;
   virtual std::string_view name() const = 0;
+  // The tier's `params` keys, types and defaults (the paper's values).
+  virtual const spec::ParamSchema& param_schema() const = 0;
   // Checks every point's parameters; throws corey::Error (spec) naming spec.where_param(...) on a bad value.
   virtual void validate(const spec::Spec& spec, const spec::Plan& plan) const = 0;
   virtual results::Record run(const spec::Point& point, RunContext& ctx) = 0;

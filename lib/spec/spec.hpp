@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "spec/param_schema.hpp"
 
 namespace corey::spec {
 
@@ -43,11 +45,15 @@ struct Spec {
   SourcePos where_param(const std::string& name) const;
 };
 
-// Loads, merges `extends`, applies `--set key.path=value` overrides, validates. Throws corey::Error
-// (kind spec, with file:line:column) on any problem. `experiment_from_cli` is the subcommand that loads it
-// (empty for `validate`/`plan`, where the spec's own `experiment` key decides).
-Spec load_spec(const std::string& path, const std::vector<std::string>& set_overrides = {},
-               std::string_view experiment_from_cli = {});
+// The params schema of an experiment, or nullptr when no tier implements it (params are then unchecked).
+using SchemaLookup = std::function<const ParamSchema*(std::string_view experiment)>;
+
+// Loads, merges `extends`, applies `--set key.path=value` overrides (typed by the schema), fills param
+// defaults, validates. Throws corey::Error (kind spec, with file:line:column) on any problem.
+// `experiment_from_cli` is the subcommand that loads it (empty for `validate`/`plan`, where the spec's own
+// `experiment` key decides).
+Spec load_spec(const std::string& path, const std::vector<std::string>& set_overrides,
+               std::string_view experiment_from_cli, const SchemaLookup& schemas);
 
 // One fully resolved parameter set: spec params merged with this point's sweep values.
 struct Point {
