@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "commands.hpp"
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "results/render.hpp"
 #include "results/results_file.hpp"
 
