@@ -18,5 +18,7 @@ void add_report_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_env_command(CLI::App& app);
 void add_analyze_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_make_checkpoint_command(CLI::App& app);
 
 }  // namespace corey::app

@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "corey/build_info.hpp"
 #ifdef COREY_WITH_CUDA
-#include "cuda_backend.hpp"
+#include "install_hooks.hpp"
 #endif
 
 namespace corey::app {
@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   app::add_merge_command(app);
   app::add_env_command(app);
   app::add_analyze_command(app);
+  app::add_generate_command(app);
+  app::add_make_checkpoint_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
