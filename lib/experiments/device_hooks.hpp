@@ -1,6 +1,8 @@
 #pragma once
 #include <functional>
+#include <memory>
 
+#include "bench/scan_executor.hpp"
 #include "core/json.hpp"
 
 namespace corey::experiments {
@@ -11,6 +13,7 @@ struct DeviceHooks {
   std::function<int()> device_count;        // never throws; 0 without a driver or device
   std::function<Json()> describe_devices;   // one object per device (name, uuid, clocks, ...)
   std::function<Json()> cuda_versions;      // {"driver_version", "driver_api", "runtime"}
+  std::function<std::unique_ptr<bench::ScanExecutor>(int device)> make_scan_executor;  // impl `seq`
 };
 
 void install_device_hooks(DeviceHooks hooks);

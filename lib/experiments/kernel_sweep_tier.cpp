@@ -10,11 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scan_executor.hpp"
 #include "bench/scan_inputs.hpp"
 #include "bench/scan_verify.hpp"
 #include "core/error.hpp"
-#include "entropy/cpu_stats.hpp"
-#include "scan/cpu_scan.hpp"
+#include "experiments/device_hooks.hpp"
+#include "scan/thread_pool.hpp"
 #include "stats/measure_loop.hpp"
 #include "stats/outliers.hpp"
 #include "stats/steady_timer.hpp"
@@ -59,7 +60,12 @@ spec::ParamSchema make_schema() {
        {"single", "inkernel", "launch", "segmented", "reset"},
        "how the chunk size is applied (reset = the paper's wrong-by-design W1 chunking)"},
       {"graph", ParamType::boolean, false, {}, "capture launch sequences in a CUDA Graph (CUDA only)"},
-      {"policy", ParamType::string, "static", {"static", "corey", "oracle"}, "where the chunk comes from"},
+      {"policy",
+       ParamType::string,
+       "static",
+       {"static", "corey", "corey-device", "oracle"},
+       "where the chunk comes from (corey-device: statistic and choice on the GPU, Q read by the scan from "
+       "device memory)"},
       {"chunk", ParamType::integer, 512, {}, "Q for policy static"},
       {"entropy",
        ParamType::map,
@@ -217,7 +223,8 @@ struct SourceCache {
   Json key;
   std::unique_ptr<bench::ScanInputs> inputs;
   std::optional<bench::OracleSlice> oracle;
-  std::optional<bench::ScanOutput> single;
+  std::map<std::string, std::optional<bench::ScanOutput>> single;  // per implementation
+  const bench::ScanExecutor* loaded_into = nullptr;
 };
 
 class KernelSweepTier final : public Tier {
@@ -251,43 +258,50 @@ class KernelSweepTier final : public Tier {
       record.reason = reason;
       return record;
     };
-    if (ctx.backend != Backend::cpu) return skip("this kernel-sweep tier runs on the CPU backend only (--backend cpu)");
-    if (p.impl != "cpu") return skip("impl " + p.impl + " needs the CUDA backend; the CPU backend runs impl cpu");
-    if (p.graph) return skip("graph: true needs the CUDA backend");
+    if (p.impl == "blockscan") return skip("impl blockscan is not implemented yet (only cpu and seq)");
+    if (p.impl == "seq" && ctx.backend != Backend::cuda)
+      return skip("impl seq is the CUDA kernel: run with --backend cuda (or auto on a GPU machine)");
+    if (p.graph && p.impl != "seq") return skip("graph: true needs the CUDA kernel (impl seq)");
     if (p.policy == "oracle")
       return skip("policy oracle is derived in the summary tables from the static rows of the same run");
 
-    if (!scan_ || scan_->threads() != (p.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : p.threads))
-      scan_ = std::make_unique<scan::CpuScan>(p.threads);
+    bench::ScanExecutor& executor = executor_for(p, ctx);
     SourceCache& cache = source(p);
     bench::ScanInputs& inputs = *cache.inputs;
+    if (cache.loaded_into != &executor) {
+      executor.load(inputs);
+      cache.loaded_into = &executor;
+    }
     record.fields["workload"] = inputs.describe();
 
-    // The chunk: static Q, the single call, or the entropy rule on u.
+    // The chunk: static Q, the single call, or the entropy rule on u (computed by the same backend).
     scan::ChunkConfig config{p.mode, p.chunk};
     config.segments = p.segments;
     // segmented: an explicit segment count wins over the chunk (which is the segment length otherwise).
     if (p.mode == scan::ChunkMode::segmented && p.segments > 0) config.chunk = 0;
     Json metrics = Json::object();
+    const bool routed = p.policy == "corey-device";
     if (p.mode == scan::ChunkMode::single) {
       config.chunk = 0;
-    } else if (p.policy == "corey" && !(p.mode == scan::ChunkMode::segmented && p.segments > 0)) {
-      entropy::CpuStats stats;
-      const entropy::ActivationView u =
-          entropy::contiguous_view(inputs.u(), inputs.spec().dtype, inputs.batch(), inputs.dim(), inputs.seqlen());
+    } else if ((p.policy == "corey" || routed) && !(p.mode == scan::ChunkMode::segmented && p.segments > 0)) {
+      if (routed && p.mode != scan::ChunkMode::inkernel)
+        return skip("policy corey-device routes Q through device memory, which only chunk_mode inkernel reads");
+      if (routed) {
+        if (const std::string why = executor.routed_unsupported_reason(); !why.empty()) return skip(why);
+      }
       std::vector<double> times;
-      entropy::EntropyValue h;
+      entropy::ChunkChoice choice;
       stats::SteadyTimer timer;
       for (int i = 0; i < 3; ++i) {
         timer.start();
-        h = stats.estimate(u, p.statistic, "u");
+        choice = executor.choose_chunk(p.statistic, p.rule);
         times.push_back(timer.stop_s());
       }
-      const std::int64_t chosen = entropy::choose_chunk(h.value, p.rule);
-      Json ej = h.to_json();
+      Json ej = choice.entropy.to_json();
       ej["time_s"] = median_of(times);
+      ej["backend"] = std::string(executor.impl() == "cpu" ? "cpu" : "cuda");
       metrics["entropy"] = ej;
-      const double r = p.rule.h_ref <= 0 ? 0.0 : std::min(h.value / p.rule.h_ref, 1.0);
+      const double r = p.rule.h_ref <= 0 ? 0.0 : std::min(choice.entropy.value / p.rule.h_ref, 1.0);
       metrics["rule"] =
           Json{{"h_ref", p.rule.h_ref},
                {"h_ref_spec", p.h_ref_text},
@@ -297,53 +311,71 @@ class KernelSweepTier final : public Tier {
                {"c_max", p.rule.c_max},
                {"r", r},
                {"raw", static_cast<double>(p.rule.c_min) + r * static_cast<double>(p.rule.c_max - p.rule.c_min)},
-               {"chosen", chosen}};
-      config.chunk = chosen;
+               {"chosen", choice.chunk}};
+      config.chunk = choice.chunk;
     }
 
-    scan::ScanProblem problem = inputs.problem();
-    if (const std::string why = scan_->unsupported_reason(problem, config); !why.empty()) return skip(why);
+    if (const std::string why = executor.unsupported_reason(config); !why.empty()) return skip(why);
 
     // One checked call first: chunk report and verification (spec `verify`: every all|first|none, atol,
     // rtol, bitwise).
-    const scan::ChunkReport report = scan_->run(problem, config);
+    scan::ChunkReport report;
+    if (routed) {
+      executor.timed_routed_run(p.statistic, p.rule, &report);
+      if (report.q_effective != config.chunk) {
+        record.status = Status::chunk_not_honoured;
+        record.reason = "the device chose Q = " + std::to_string(report.q_effective) + ", the host rule " +
+                        std::to_string(config.chunk);
+      }
+    } else {
+      report = executor.run(config);
+    }
     record.fields["chunk_report"] = report.to_json();
     const Json& verify_spec = ctx.spec.verify;
     const std::string every = verify_spec.value("every", std::string("all"));
     std::optional<bench::VerifyResult> verify;
     if (every == "all" || (every == "first" && !verified_once_)) {
       verified_once_ = true;
-      const bench::ScanOutput output = bench::snapshot(inputs);
-      if (!cache.oracle) cache.oracle = bench::oracle_slice(inputs, kOracleChannels, scan_pool());
+      const bench::ScanOutput output = executor.output();
+      if (!cache.oracle) cache.oracle = bench::oracle_slice(inputs, kOracleChannels, oracle_pool());
       const bool bitwise =
           verify_spec.value("bitwise", true) && report.bitwise_chunk_invariant && p.mode != scan::ChunkMode::single;
       const bool reset = p.mode == scan::ChunkMode::reset;
-      if ((bitwise || reset) && !cache.single) {
-        scan::ScanProblem single_problem = inputs.problem();
-        scan_->run(single_problem, {scan::ChunkMode::single, 0});
-        cache.single = bench::snapshot(inputs);
+      auto& single = cache.single[std::string(executor.impl())];
+      if ((bitwise || reset) && !single) {
+        executor.run({scan::ChunkMode::single, 0});
+        single = executor.output();
       }
       bench::Tolerance tolerance = bench::oracle_tolerance(p.source.dtype);
       tolerance.atol = verify_spec.value("atol", tolerance.atol);
       tolerance.rtol = verify_spec.value("rtol", tolerance.rtol);
-      verify = bench::verify_output(inputs, output, *cache.oracle, tolerance,
-                                    (bitwise || reset) ? &*cache.single : nullptr, bitwise, reset);
+      verify = bench::verify_output(inputs, output, *cache.oracle, tolerance, (bitwise || reset) ? &*single : nullptr,
+                                    bitwise, reset);
     }
 
-    // Timing.
+    // Timing: the scan alone, or (corey-device) statistics + device-side choice + scan.
     const stats::MeasureConfig measure_config = stats::MeasureConfig::from_json(
         ctx.spec.measure, [&](const std::string& ptr) { return std::optional<SourcePos>(ctx.spec.where(ptr)); });
     stats::SteadyWallClock clock;
-    stats::SteadyTimer timer;
     const stats::MeasureLoop loop(measure_config, clock);
+    std::vector<double> stats_samples_s;
     const stats::Measurement measurement = loop.run(
         [&]() -> std::optional<double> {
-          timer.start();
-          scan_->run(problem, config);
-          return timer.stop_s();
+          if (!routed) return executor.timed_run_s(config);
+          scan::ChunkReport routed_report;
+          const bench::RoutedTiming t = executor.timed_routed_run(p.statistic, p.rule, &routed_report);
+          stats_samples_s.push_back(t.stats_s);
+          return t.total_s;
         },
         ctx.cancel);
-    Json measure = Json{{"mode", "cpu"}, {"timer", std::string(timer.name())}, {"l2_flush", false}};
+    if (routed && !stats_samples_s.empty()) {
+      metrics["routing"] = Json{{"where", "device"},
+                                {"host_syncs", 0},
+                                {"stats_time_s", stats::time_stats_json(stats_samples_s, measure_config.confidence)}};
+    }
+    Json measure = Json{{"mode", std::string(executor.measure_mode())},
+                        {"timer", std::string(executor.timer_name())},
+                        {"l2_flush", executor.flushes_l2()}};
     measure.update(measurement.to_json());
     record.fields["measure"] = measure;
     if (!measurement.samples_s.empty()) {
@@ -361,6 +393,7 @@ class KernelSweepTier final : public Tier {
       record.reason = "chunk report: q_effective " + std::to_string(report.q_effective) + " / requested " +
                       std::to_string(report.q_requested) + ", chunks " + std::to_string(report.chunks_executed) +
                       " / " + std::to_string(report.chunks_expected);
+    } else if (record.status == Status::chunk_not_honoured) {
     } else if (verify && !verify->passed) {
       record.status = Status::verify_failed;
       record.reason = verify->reason;
@@ -392,15 +425,38 @@ class KernelSweepTier final : public Tier {
     return cache_;
   }
 
-  // The oracle runs on its own pool sized like the scan's (the scan's pool is private to CpuScan).
-  scan::ThreadPool* scan_pool() {
-    if (!oracle_pool_ || oracle_pool_->size() != scan_->threads())
-      oracle_pool_ = std::make_unique<scan::ThreadPool>(scan_->threads());
+  static unsigned thread_count(unsigned requested) {
+    return requested == 0 ? std::max(1u, std::thread::hardware_concurrency()) : requested;
+  }
+
+  // One executor per backend implementation, kept across points so device buffers and pools are reused.
+  bench::ScanExecutor& executor_for(const PointParams& p, const RunContext& ctx) {
+    if (p.impl == "seq") {
+      if (!cuda_executor_) {
+        const auto& hooks = device_hooks();
+        if (!hooks.make_scan_executor) throw_usage_error("impl seq needs a CUDA build of corey");
+        cuda_executor_ = hooks.make_scan_executor(ctx.device);
+      }
+      return *cuda_executor_;
+    }
+    if (!cpu_executor_ || cpu_threads_ != thread_count(p.threads)) {
+      cpu_threads_ = thread_count(p.threads);
+      cpu_executor_ = bench::make_cpu_scan_executor(cpu_threads_);
+      cache_.loaded_into = nullptr;
+    }
+    return *cpu_executor_;
+  }
+
+  scan::ThreadPool* oracle_pool() {
+    const unsigned threads = thread_count(0);
+    if (!oracle_pool_) oracle_pool_ = std::make_unique<scan::ThreadPool>(threads);
     return oracle_pool_.get();
   }
 
   spec::ParamSchema schema_;
-  std::unique_ptr<scan::CpuScan> scan_;
+  std::unique_ptr<bench::ScanExecutor> cpu_executor_;
+  unsigned cpu_threads_ = 0;
+  std::unique_ptr<bench::ScanExecutor> cuda_executor_;
   std::unique_ptr<scan::ThreadPool> oracle_pool_;
   SourceCache cache_;
   bool verified_once_ = false;
