@@ -114,7 +114,12 @@ NpyArray read_npy(const std::string& path) {
   if (shape_text.empty() || shape_text.front() != '(') bad(path, "bad shape " + shape_text);
   array.shape = parse_shape(path, shape_text);
 
-  const auto need = static_cast<std::size_t>(array.numel()) * dtype_bytes(array.dtype);
+  // Overflow-checked: a huge shape in a corrupt header must not wrap around to a small byte count.
+  std::size_t need = dtype_bytes(array.dtype);
+  for (std::int64_t dim : array.shape) {
+    if (dim < 0 || __builtin_mul_overflow(need, static_cast<std::size_t>(dim), &need))
+      bad(path, "shape " + shape_str(array.shape) + " is too large");
+  }
   const std::size_t have = bytes.size() - offset;
   if (have < need)
     bad(path, "truncated: shape " + shape_str(array.shape) + " of " + std::string(to_string(array.dtype)) + " needs " +

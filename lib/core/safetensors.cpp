@@ -128,9 +128,15 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       if (end > buffer_bytes)
         bad(path, where + "data_offsets end " + std::to_string(end) + " is past the " + std::to_string(buffer_bytes) +
                       "-byte buffer (truncated file?)");
-      if (static_cast<std::uint64_t>(info.numel()) * elem != end - begin)
-        bad(path, where + "shape needs " + std::to_string(info.numel() * static_cast<std::int64_t>(elem)) +
-                      " bytes but data_offsets span " + std::to_string(end - begin));
+      // Overflow-checked: a huge shape must not wrap around to the size of a small (or empty) span.
+      std::uint64_t shape_bytes = elem;
+      for (std::int64_t dim : info.shape) {
+        if (__builtin_mul_overflow(shape_bytes, static_cast<std::uint64_t>(dim), &shape_bytes))
+          bad(path, where + "shape " + entry["shape"].dump() + " is too large");
+      }
+      if (shape_bytes != end - begin)
+        bad(path, where + "shape needs " + std::to_string(shape_bytes) + " bytes but data_offsets span " +
+                      std::to_string(end - begin));
       info.bytes = buffer + begin;
       info.size_bytes = static_cast<std::size_t>(end - begin);
       tensors_.push_back(std::move(info));
