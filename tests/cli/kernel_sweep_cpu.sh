@@ -3,9 +3,10 @@
 # with each policy row's chosen chunk; every point is verified against the fp64 oracle.
 set -euo pipefail
 corey=$1 src=$2 scratch=$3
+PY=${COREY_PYTHON:-python3}  # needs numpy for some checks; CTest passes the one it found
 rm -rf "$scratch" && mkdir -p "$scratch"
 "$corey" kernel-sweep "$src/experiments/smoke/kernel_sweep_cpu.yaml" --backend cpu --out "$scratch/run" --quiet
-python3 - "$scratch/run/results.json" <<'PY'
+"$PY" - "$scratch/run/results.json" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))
 assert res["run"]["status"] == "complete"

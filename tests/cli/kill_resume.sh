@@ -3,6 +3,7 @@
 # rest, and the final results equal an uninterrupted run's apart from timings.
 set -euo pipefail
 corey=$1 src=$2 scratch=$3
+PY=${COREY_PYTHON:-python3}  # needs numpy for some checks; CTest passes the one it found
 rm -rf "$scratch" && mkdir -p "$scratch"
 cat >"$scratch/sweep.yaml" <<'YAML'
 schema: corey.spec/1
@@ -37,7 +38,7 @@ set -e
 [ "$code" = 2 ] || { echo "rerun without --resume exited $code, expected 2"; exit 1; }
 
 "$corey" costmodel "$scratch/sweep.yaml" --out "$scratch/killed" --resume --quiet
-python3 - "$scratch" "$finished" <<'PY'
+"$PY" - "$scratch" "$finished" <<'PY'
 import json, sys
 scratch, finished = sys.argv[1], int(sys.argv[2])
 lines = [json.loads(l) for l in open(scratch + "/killed/results.jsonl") if l.strip()]
