@@ -67,6 +67,8 @@ class CudaScanExecutor final : public bench::ScanExecutor {
     return scan_->unsupported_reason(device_problem_, chunk);
   }
 
+  void set_launch_graph(bool enabled) override { scan_->set_launch_graph(enabled); }
+
   scan::ChunkReport run(const scan::ChunkConfig& chunk) override {
     set_device(device_);
     // Poison the outputs so an element the kernel failed to write cannot pass verification.

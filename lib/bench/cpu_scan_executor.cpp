@@ -23,6 +23,7 @@ class CpuScanExecutor final : public ScanExecutor {
   std::string unsupported_reason(const scan::ChunkConfig& chunk) const override {
     return scan_.unsupported_reason(problem_, chunk);
   }
+  void set_launch_graph(bool) override {}  // the tier skips graph points on the CPU
   scan::ChunkReport run(const scan::ChunkConfig& chunk) override { return scan_.run(problem_, chunk); }
   ScanOutput output() override { return snapshot(*inputs_); }
   double timed_run_s(const scan::ChunkConfig& chunk) override {

@@ -29,6 +29,8 @@ class ScanExecutor {
   // Binds to `inputs` (uploads them for a device); called again whenever the inputs change.
   virtual void load(ScanInputs& inputs) = 0;
   virtual std::string unsupported_reason(const scan::ChunkConfig& chunk) const = 0;
+  // `launch` mode replayed as a CUDA Graph captured once per (problem, Q); false = plain launches.
+  virtual void set_launch_graph(bool enabled) = 0;
   // One complete call (synchronized), returning what the implementation reports it did.
   virtual scan::ChunkReport run(const scan::ChunkConfig& chunk) = 0;
   // The output and final state the last run() wrote, in host memory.

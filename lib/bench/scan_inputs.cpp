@@ -121,6 +121,8 @@ std::string_view to_string(Workload workload) {
   switch (workload) {
     case Workload::w1:
       return "w1";
+    case Workload::w1_stable:
+      return "w1_stable";
     case Workload::mamba370m:
       return "mamba370m";
     case Workload::shape:
@@ -130,11 +132,13 @@ std::string_view to_string(Workload workload) {
 }
 
 Workload workload_from_string(std::string_view name) {
-  for (Workload w : {Workload::w1, Workload::mamba370m, Workload::shape}) {
+  for (Workload w : {Workload::w1, Workload::w1_stable, Workload::mamba370m, Workload::shape}) {
     if (to_string(w) == name) return w;
   }
-  throw_usage_error("unknown workload '" + std::string(name) + "' (expected w1, mamba370m or shape)");
+  throw_usage_error("unknown workload '" + std::string(name) + "' (expected w1, w1_stable, mamba370m or shape)");
 }
+
+bool is_w1_family(Workload workload) { return workload == Workload::w1 || workload == Workload::w1_stable; }
 
 ScanInputs::ScanInputs(const SourceSpec& spec) : spec_(spec) {
   if (spec_.dtype == DType::f64) throw_usage_error("scan inputs: the I/O dtype must be fp32, fp16 or bf16");
@@ -152,7 +156,7 @@ ScanInputs::ScanInputs(const SourceSpec& spec) : spec_(spec) {
   const auto D = static_cast<std::size_t>(spec_.dim);
   u_ = to_dtype(u, spec_.dtype);
   std::vector<double> delta(n_bdl);
-  const bool w1 = spec_.workload == Workload::w1;
+  const bool w1 = is_w1_family(spec_.workload);
   for (double& v : delta) v = w1 ? rng.next_double() : rng.next_double() - 0.5;
   delta_ = to_dtype(delta, spec_.dtype);
   if (w1) {
@@ -160,6 +164,8 @@ ScanInputs::ScanInputs(const SourceSpec& spec) : spec_(spec) {
     for (double& v : a) v = rng.standard_normal();
     for (double& v : b) v = rng.standard_normal();
     for (double& v : c) v = rng.standard_normal();
+    if (spec_.workload == Workload::w1_stable)
+      for (double& v : a) v = -std::fabs(v);
     A_.assign(a.begin(), a.end());
     B_ = to_dtype(b, spec_.dtype);
     C_ = to_dtype(c, spec_.dtype);
@@ -202,7 +208,7 @@ scan::ScanProblem ScanInputs::problem() {
   p.delta_stride = bdl;
   p.out = out_.data();
   p.out_stride = bdl;
-  if (spec_.workload == Workload::w1) {
+  if (is_w1_family(spec_.workload)) {
     // Time-invariant (D, N) B and C: one group per channel, no time or batch stride.
     p.groups = spec_.dim;
     p.B_stride = p.C_stride = scan::Strides4{0, spec_.dstate, 1, 0};
@@ -227,7 +233,7 @@ scan::ScanProblem ScanInputs::problem() {
 Json ScanInputs::describe() const {
   Json j = Json::object();
   j["workload"] = std::string(to_string(spec_.workload));
-  j["bc"] = spec_.workload == Workload::w1 ? "time_invariant" : "input_dependent";
+  j["bc"] = is_w1_family(spec_.workload) ? "time_invariant" : "input_dependent";
   j["u_source"] = spec_.u_file.empty() ? Json(std::string(to_string(spec_.dist)))
                                        : Json(spec_.u_file + (spec_.u_tensor.empty() ? "" : ":" + spec_.u_tensor));
   j["seed"] = spec_.seed;
