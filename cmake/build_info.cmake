@@ -1,9 +1,10 @@
 # Writes the build-info header at every build (not only at configure time), so `corey --version` and the
 # environment block of every results file name the commit that was actually built. configure_file leaves
-# the header untouched when nothing changed, so nothing recompiles needlessly.
+# the header untouched when nothing changed, so nothing recompiles needlessly. Untracked files count as
+# dirty: the layer globs compile them in.
 execute_process(COMMAND git rev-parse HEAD WORKING_DIRECTORY ${SOURCE_DIR}
                 OUTPUT_VARIABLE COREY_GIT_SHA OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY ${SOURCE_DIR}
+execute_process(COMMAND git status --porcelain WORKING_DIRECTORY ${SOURCE_DIR}
                 OUTPUT_VARIABLE COREY_GIT_STATUS OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NOT COREY_GIT_SHA)
   set(COREY_GIT_SHA "unknown")

@@ -20,6 +20,8 @@ ExitCode exit_code_for(ErrorKind kind) {
       return ExitCode::merge_coverage;
     case ErrorKind::environment:
       return ExitCode::usage;
+    case ErrorKind::out_of_memory:
+      return ExitCode::failed_points;
   }
   return ExitCode::internal;
 }

@@ -23,7 +23,8 @@ struct SourcePos {
   std::string str() const;  // "file:line:column" (or "file" when the line is unknown)
 };
 
-enum class ErrorKind { usage, spec, io, merge_coverage, environment };
+// out_of_memory: a host or device allocation failed; the runner records the point as `oom` and goes on.
+enum class ErrorKind { usage, spec, io, merge_coverage, environment, out_of_memory };
 
 ExitCode exit_code_for(ErrorKind kind);
 

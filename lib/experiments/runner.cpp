@@ -135,7 +135,9 @@ results::Record run_one(Tier& tier, const spec::Point& point, RunContext& ctx) {
   try {
     record = tier.run(point, ctx);
   } catch (const Error& e) {
-    record.status = e.kind() == ErrorKind::spec ? results::Status::invalid : results::Status::failed;
+    record.status = e.kind() == ErrorKind::spec            ? results::Status::invalid
+                    : e.kind() == ErrorKind::out_of_memory ? results::Status::oom
+                                                           : results::Status::failed;
     record.reason = e.what();
   } catch (const std::bad_alloc&) {
     record.status = results::Status::oom;

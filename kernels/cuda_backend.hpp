@@ -1,0 +1,98 @@
+#pragma once
+// The CUDA backend as seen from plain C++ (no CUDA types): factories for the ScanOp / StatsOp
+// implementations, a CUDA-event timer, device discovery and device memory helpers.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "entropy/stats_op.hpp"
+#include "scan/scan_op.hpp"
+
+namespace corey::cuda {
+
+// A device allocation failed (cudaErrorMemoryAllocation); the harness records the point as `oom` and goes on.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(std::string message) : Error(ErrorKind::out_of_memory, std::move(message)) {}
+};
+
+// Number of usable CUDA devices; 0 without a driver or device. Never throws.
+int device_count();
+
+// One object per device: name, uuid, pci_bus_id, cc, sm_count, l2_bytes, memory_bytes, memory_bus_width_bits,
+// sm_clock_mhz, memory_clock_mhz, plus driver_version and runtime_version. Empty array without devices.
+Json describe_devices();
+// {"driver_version": "13.0", "driver_api": 13000, "runtime": "13.0"}.
+Json cuda_versions();
+
+// The `seq` scan (KERNELS.md §7.3). run() enqueues the launches, waits for them and reads the kernel's chunk
+// counter back into the report; the CUDA-event time of the launches alone is available afterwards.
+class DeviceScanOp : public scan::ScanOp {
+ public:
+  // Seconds between events recorded around this op's last kernel launches (excludes the report read-back).
+  virtual double last_kernel_time_s() const = 0;
+  // `launch` mode: capture the per-chunk launches once per (problem, Q) in a CUDA Graph and replay it.
+  virtual void set_launch_graph(bool enabled) = 0;
+  // Channels per block; 0 = chosen from the problem so a batch-1 problem fills the GPU.
+  virtual void set_channels_per_block(int channels) = 0;
+};
+
+std::unique_ptr<DeviceScanOp> make_scan_op(int device);
+
+// Device-side statistics (histogram entropy, ebits, moment proxies) and the entropy → chunk rule; the `into`
+// path writes H (fp32) and Q (int32) to device memory without a host round trip.
+class DeviceStatsOp : public entropy::StatsOp {
+ public:
+  virtual double last_kernel_time_s() const = 0;
+};
+
+std::unique_ptr<DeviceStatsOp> make_stats_op(int device);
+
+// CUDA-event timer on the backend stream of `device` (the stream every op of the backend enqueues on).
+class Timer {
+ public:
+  explicit Timer(int device);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  void start();
+  void stop();
+  double elapsed_s() const;  // waits for the stop event
+
+ private:
+  void* start_ = nullptr;
+  void* stop_ = nullptr;
+  int device_ = 0;
+};
+
+// Owning device buffer (plain cudaMalloc). Throws OutOfMemory when the allocation fails.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(std::size_t bytes);
+  ~DeviceBuffer();
+  DeviceBuffer(DeviceBuffer&& other) noexcept;
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  void upload(const void* host, std::size_t bytes, std::size_t offset = 0);
+  void download(void* host, std::size_t bytes, std::size_t offset = 0) const;
+  void fill_bytes(int value);
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+void set_device(int device);
+void synchronize();
+// Flushes the L2 by a memset over a buffer of the device's L2 size (allocated once per device).
+void flush_l2(int device);
+
+}  // namespace corey::cuda

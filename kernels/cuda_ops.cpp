@@ -1,0 +1,181 @@
+// ScanOp and StatsOp on top of the raw kernels (the interfaces of lib/scan and lib/entropy).
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "backend_stream.hpp"
+#include "cuda_backend.hpp"
+#include "cuda_check.hpp"
+#include "scan_runner.hpp"
+#include "stats_kernel.hpp"
+
+namespace corey::cuda {
+namespace {
+
+class CudaScanOp final : public DeviceScanOp {
+ public:
+  explicit CudaScanOp(int device) : runner_(device) {}
+  std::string_view impl() const override { return "seq"; }
+  std::string unsupported_reason(const scan::ScanProblem& problem, const scan::ChunkConfig& chunk) const override {
+    return runner_.unsupported_reason(problem, chunk);
+  }
+  scan::ChunkReport run(const scan::ScanProblem& problem, const scan::ChunkConfig& chunk) override {
+    runner_.enqueue(problem, chunk);
+    return runner_.collect();
+  }
+  double last_kernel_time_s() const override { return runner_.last_kernel_time_s(); }
+  void set_launch_graph(bool enabled) override { runner_.set_launch_graph(enabled); }
+  void set_channels_per_block(int channels) override { runner_.set_channels_per_block(channels); }
+
+ private:
+  ScanRunner runner_;
+};
+
+constexpr int kMaxBins = 8192;
+
+StatKind stat_kind(entropy::Estimator e) {
+  switch (e) {
+    case entropy::Estimator::hist: return StatKind::hist;
+    case entropy::Estimator::ebits: return StatKind::ebits;
+    case entropy::Estimator::cheap_proxy: return StatKind::cheap_proxy;
+    case entropy::Estimator::variance_proxy: return StatKind::variance_proxy;
+    case entropy::Estimator::kurtosis_proxy: return StatKind::kurtosis_proxy;
+    case entropy::Estimator::proto:
+    case entropy::Estimator::token_hist: break;
+  }
+  throw_usage_error("statistic '" + std::string(entropy::to_string(e)) +
+                    "' is not available on the CUDA backend (use hist, ebits or a proxy)");
+}
+
+IoType io_of(DType dtype) {
+  if (dtype == DType::f32) return IoType::f32;
+  if (dtype == DType::f16) return IoType::f16;
+  if (dtype == DType::bf16) return IoType::bf16;
+  throw_usage_error("statistic: the CUDA backend reads fp32, fp16 or bf16 tensors");
+}
+
+class CudaStatsOp final : public DeviceStatsOp {
+ public:
+  explicit CudaStatsOp(int device) : device_(device) {
+    set_device(device);
+    stream_ = backend_stream(device);
+    int sms = 0;
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+    ws_.blocks = 2 * sms;
+    partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
+    hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
+    misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
+    hist_.fill_bytes(0);
+    misc_.fill_bytes(0);
+    ws_.partials = partials_.data();
+    ws_.hist = static_cast<unsigned long long*>(hist_.data());
+    ws_.ticket = static_cast<unsigned int*>(misc_.data());
+    ws_.result = reinterpret_cast<double*>(static_cast<char*>(misc_.data()) + 8);
+    scratch_h_ = reinterpret_cast<float*>(static_cast<char*>(misc_.data()) + 32);
+    scratch_q_ = reinterpret_cast<std::int32_t*>(static_cast<char*>(misc_.data()) + 36);
+    check(cudaEventCreate(&ev_start_), "cudaEventCreate");
+    check(cudaEventCreate(&ev_stop_), "cudaEventCreate");
+  }
+  ~CudaStatsOp() override {
+    cudaEventDestroy(ev_start_);
+    cudaEventDestroy(ev_stop_);
+  }
+
+  std::string_view backend() const override { return "cuda"; }
+
+  entropy::EntropyValue estimate(const entropy::ActivationView& x, const entropy::Statistic& s) override {
+    enqueue(x, s, nullptr, nullptr, nullptr);
+    return read_back(s, nullptr);
+  }
+
+  entropy::ChunkChoice choose_chunk(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                    const entropy::ChunkRule& rule) override {
+    enqueue(x, s, &rule, scratch_h_, scratch_q_);
+    entropy::ChunkChoice choice;
+    std::int32_t q = 0;
+    choice.entropy = read_back(s, &q);
+    choice.chunk = q;
+    return choice;
+  }
+
+  void choose_chunk_into(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule& rule,
+                         float* entropy_out, std::int32_t* chunk_out) override {
+    enqueue(x, s, &rule, entropy_out, chunk_out);
+  }
+
+  double last_kernel_time_s() const override {
+    check(cudaEventSynchronize(ev_stop_), "cudaEventSynchronize");
+    float ms = 0.0f;
+    check(cudaEventElapsedTime(&ms, ev_start_, ev_stop_), "cudaEventElapsedTime");
+    return ms * 1e-3;
+  }
+
+ private:
+  void enqueue(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule* rule,
+               float* entropy_out, std::int32_t* chunk_out) {
+    set_device(device_);
+    if (!x.data && x.batch * x.dim * x.seqlen > 0) throw_usage_error("statistic: tensor data is null");
+    if (s.stride < 1) throw_usage_error("statistic: stride must be >= 1 (got " + std::to_string(s.stride) + ")");
+    if (s.bins < 1 || s.bins > kMaxBins)
+      throw_usage_error("statistic: bins must be in [1, " + std::to_string(kMaxBins) + "] on the CUDA backend");
+    if (rule && (rule->c_min < 1 || rule->c_max < rule->c_min))
+      throw_usage_error("chunk rule: need 1 <= c_min <= c_max (got " + std::to_string(rule->c_min) + ", " +
+                        std::to_string(rule->c_max) + ")");
+    StatsParams p;
+    p.x = x.data;
+    p.io = io_of(x.dtype);
+    p.batch = x.batch;
+    p.dim = x.dim;
+    p.seqlen = x.seqlen;
+    p.sb = x.stride_b;
+    p.sd = x.stride_d;
+    p.sl = x.stride_l;
+    p.stride = s.stride;
+    p.kind = stat_kind(s.estimator);
+    p.bins = s.bins;
+    p.units = static_cast<int>(s.units);
+    if (rule) {
+      p.h_ref = rule->h_ref;
+      p.c_min = rule->c_min;
+      p.c_max = rule->c_max;
+      p.round_half_even = rule->rounding == entropy::Rounding::round;
+    }
+    p.entropy_out = entropy_out;
+    p.chunk_out = chunk_out;
+    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
+    launch_stats(p, ws_, stream_);
+    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+  }
+
+  entropy::EntropyValue read_back(const entropy::Statistic& s, std::int32_t* chunk) {
+    double result[3] = {0.0, 0.0, 0.0};
+    check(cudaMemcpyAsync(result, ws_.result, sizeof(result), cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync(H)");
+    if (chunk)
+      check(cudaMemcpyAsync(chunk, scratch_q_, sizeof(std::int32_t), cudaMemcpyDeviceToHost, stream_),
+            "cudaMemcpyAsync(Q)");
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(stats)");
+    if (result[2] > 0.0)
+      throw_usage_error("tensor: " + std::to_string(static_cast<long long>(result[2])) +
+                        " non-finite values (NaN or Inf)");
+    entropy::EntropyValue v;
+    v.value = result[0];
+    v.statistic = s;
+    return v;
+  }
+
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+  StatsWorkspace ws_;
+  DeviceBuffer partials_, hist_, misc_;
+  float* scratch_h_ = nullptr;
+  std::int32_t* scratch_q_ = nullptr;
+  cudaEvent_t ev_start_ = nullptr;
+  cudaEvent_t ev_stop_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<DeviceScanOp> make_scan_op(int device) { return std::make_unique<CudaScanOp>(device); }
+std::unique_ptr<DeviceStatsOp> make_stats_op(int device) { return std::make_unique<CudaStatsOp>(device); }
+
+}  // namespace corey::cuda

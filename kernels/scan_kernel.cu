@@ -1,0 +1,422 @@
+// The `seq` selective-scan kernel (KERNELS.md §7.3): 16 or 8 threads per (batch, channel) holding one or two of
+// its 16 states, CH channels per block, time tiles of kTile tokens staged in shared memory (double-buffered
+// cp.async) independently of the chunk size, the recurrence in fully unrolled sub-blocks of kSub tokens, and the
+// canonical operation order of §1.3 so the output bits do not depend on how the sequence is chunked.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "cuda_check.hpp"
+#include "scan_kernel.hpp"
+
+namespace corey::cuda {
+namespace {
+
+constexpr int kN = 16;
+constexpr int kScanMaxThreads = 256;
+constexpr int kTile = 64;
+constexpr int kSub = 8;
+constexpr int kPitch = kTile + 4;  // fp32 row pitch of B/C tiles: 16-byte reads of 8 rows hit distinct banks
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr unsigned kFullMask = 0xffffffffu;
+
+template <typename T>
+struct Io;
+template <>
+struct Io<float> {
+  __device__ static float load(float x) { return x; }
+  __device__ static float store(float x) { return x; }
+};
+template <>
+struct Io<__half> {
+  __device__ static float load(__half x) { return __half2float(x); }
+  __device__ static __half store(float x) { return __float2half_rn(x); }
+};
+template <>
+struct Io<__nv_bfloat16> {
+  __device__ static float load(__nv_bfloat16 x) { return __bfloat162float(x); }
+  __device__ static __nv_bfloat16 store(float x) { return __float2bfloat16_rn(x); }
+};
+
+// Byte offsets of the shared-memory regions; identical on host and device. Two raw stages (tile k in use,
+// tile k+1 in flight) and one processed stage.
+struct Smem {
+  int raw_row;      // bytes of one raw activation row (kTile elements)
+  int raw_bc_row;   // bytes of one raw B/C row
+  int raw_bytes;    // one raw stage: u, delta, z (CH rows each) + B, C (16 rows each)
+  int off_proc, off_du, off_g, off_bf, off_cf, total;
+
+  __host__ __device__ Smem(int elem_bytes, bool const_bc, int ch) {
+    raw_row = kTile * elem_bytes;
+    raw_bc_row = elem_bytes == 4 ? kPitch * 4 : (kTile + 8) * elem_bytes;
+    raw_bytes = 3 * ch * raw_row + (const_bc ? 0 : 2 * kN * raw_bc_row);
+    const bool convert_bc = !const_bc && elem_bytes != 4;
+    off_proc = 2 * raw_bytes;
+    off_du = off_proc + ch * kTile * 4;
+    off_g = off_du + ch * kTile * 4;
+    off_bf = off_g + ch * kTile * 4;
+    off_cf = off_bf + kN * kPitch * 4;
+    total = off_bf + (convert_bc ? 2 * kN * kPitch * 4 : 0);
+  }
+};
+
+__device__ __forceinline__ float ex2_approx(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// Stores without a branch (a divergent `if` would split the unrolled tile into basic blocks).
+__device__ __forceinline__ void store_if(float* ptr, float v, bool pred) {
+  asm volatile("{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n @p st.global.f32 [%0], %1;\n}" ::"l"(ptr), "f"(v),
+               "r"(static_cast<int>(pred)) : "memory");
+}
+__device__ __forceinline__ void store_if(__half* ptr, __half v, bool pred) {
+  asm volatile("{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n @p st.global.b16 [%0], %1;\n}" ::"l"(ptr),
+               "h"(__half_as_ushort(v)), "r"(static_cast<int>(pred)) : "memory");
+}
+__device__ __forceinline__ void store_if(__nv_bfloat16* ptr, __nv_bfloat16 v, bool pred) {
+  asm volatile("{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n @p st.global.b16 [%0], %1;\n}" ::"l"(ptr),
+               "h"(__bfloat16_as_ushort(v)), "r"(static_cast<int>(pred)) : "memory");
+}
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src_bytes) {
+  const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// Stages `rows` rows of kTile tokens starting at token t (absolute) into dst (row pitch dst_row bytes),
+// zero-filling tokens at or beyond t_end. Vector path: 16-byte cp.async with partial zero-fill.
+template <typename T>
+__device__ __forceinline__ void stage_rows(char* dst, int dst_row, const T* base, std::int64_t row_stride,
+                                           std::int64_t sl, int rows, std::int64_t t, std::int64_t t_end,
+                                           bool vec, int tid, int nthreads) {
+  const std::int64_t valid = t_end - t;
+  constexpr int kPer = 16 / static_cast<int>(sizeof(T));
+  constexpr int kChunks = kTile / kPer;
+  if (vec && valid >= kTile) {
+    const T* src0 = base + t;
+    for (int i = tid; i < rows * kChunks; i += nthreads) {
+      const int r = i / kChunks;
+      const int k = (i % kChunks) * kPer;
+      cp_async16(dst + r * dst_row + k * static_cast<int>(sizeof(T)), src0 + r * row_stride + k, 16);
+    }
+  } else if (vec) {
+    for (int i = tid; i < rows * kChunks; i += nthreads) {
+      const int r = i / kChunks;
+      const int k = (i % kChunks) * kPer;
+      const std::int64_t left = valid - k;
+      const int n = left <= 0 ? 0 : (left >= kPer ? kPer : static_cast<int>(left));
+      const T* src = base + r * row_stride + t + k;
+      cp_async16(dst + r * dst_row + k * static_cast<int>(sizeof(T)), n > 0 ? src : base,
+                 n * static_cast<int>(sizeof(T)));
+    }
+  } else {
+    for (int i = tid; i < rows * kTile; i += nthreads) {
+      const int r = i / kTile;
+      const int k = i % kTile;
+      T v = T(0.0f);
+      if (k < valid) v = base[r * row_stride + (t + k) * sl];
+      reinterpret_cast<T*>(dst + r * dst_row)[k] = v;
+    }
+  }
+}
+
+template <typename T, bool kConstBC, int kLanes>
+__global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanParams p) {
+  constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
+  extern __shared__ __align__(16) char smem[];
+  const int ch = p.channels_per_block;
+  const Smem lay(sizeof(T), kConstBC, ch);
+  const int tid = threadIdx.x;
+  const int nthreads = blockDim.x;
+  const int c = tid / kLanes;  // channel within the block
+  const int l = tid % kLanes;  // lane within the channel
+  const int blocks_per_row = p.dim / ch;
+  const int b = blockIdx.x / blocks_per_row;
+  const int d0 = (blockIdx.x % blocks_per_row) * ch;
+  const int d = d0 + c;
+  const int grp = d0 / (p.dim / p.groups);
+
+  std::int64_t q = p.q_ptr ? static_cast<std::int64_t>(*p.q_ptr) : p.q;
+  if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
+  if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
+  const std::int64_t local_chunks = (p.len + q - 1) / q;  // chunks of this launch
+  const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
+
+  const std::int64_t row = static_cast<std::int64_t>(b) * p.dim + d;
+  float a2[kS], h[kS], b_const[kS], c_const[kS];
+#pragma unroll
+  for (int k = 0; k < kS; ++k) {
+    const int n = l + kLanes * k;
+    b_const[k] = c_const[k] = 0.0f;
+    const float a_raw = p.A[static_cast<std::int64_t>(d) * kN + n];
+    a2[k] = __fmul_rn(p.a_is_log ? -expf(a_raw) : a_raw, kLog2e);
+    h[k] = p.h_in ? p.h_in[row * kN + n] : 0.0f;
+    if constexpr (kConstBC) {
+      const int g = d / (p.dim / p.groups);
+      b_const[k] = Io<T>::load(static_cast<const T*>(p.B)[b * p.B_sb + g * p.B_sg + n * p.B_sn]);
+      c_const[k] = Io<T>::load(static_cast<const T*>(p.C)[b * p.C_sb + g * p.C_sg + n * p.C_sn]);
+    }
+  }
+  const float dskip = p.D_skip ? p.D_skip[d] : 0.0f;
+
+  const T* u_base = static_cast<const T*>(p.u) + b * p.u_sb + static_cast<std::int64_t>(d0) * p.u_sd;
+  const T* dt_base = static_cast<const T*>(p.delta) + b * p.delta_sb + static_cast<std::int64_t>(d0) * p.delta_sd;
+  const T* z_base = p.z ? static_cast<const T*>(p.z) + b * p.z_sb + static_cast<std::int64_t>(d0) * p.z_sd : nullptr;
+  const T* B_base = static_cast<const T*>(p.B) + b * p.B_sb + grp * p.B_sg;
+  const T* C_base = static_cast<const T*>(p.C) + b * p.C_sb + grp * p.C_sg;
+  T* out_row = static_cast<T*>(p.out) + b * p.out_sb + static_cast<std::int64_t>(d) * p.out_sd;
+
+  const std::int64_t t_end = p.t0 + p.len;
+  const std::int64_t n_tiles = (p.len + kTile - 1) / kTile;
+  auto stage = [&](std::int64_t tile) {
+    char* base = smem + static_cast<int>(tile & 1) * lay.raw_bytes;
+    const std::int64_t t = p.t0 + tile * kTile;
+    stage_rows<T>(base, lay.raw_row, u_base, p.u_sd, p.u_sl, ch, t, t_end, p.act_vec, tid, nthreads);
+    stage_rows<T>(base + ch * lay.raw_row, lay.raw_row, dt_base, p.delta_sd, p.delta_sl, ch, t, t_end, p.act_vec,
+                  tid, nthreads);
+    if (z_base)
+      stage_rows<T>(base + 2 * ch * lay.raw_row, lay.raw_row, z_base, p.z_sd, p.z_sl, ch, t, t_end, p.act_vec, tid,
+                    nthreads);
+    if constexpr (!kConstBC) {
+      char* bc = base + 3 * ch * lay.raw_row;
+      stage_rows<T>(bc, lay.raw_bc_row, B_base, p.B_sn, p.B_sl, kN, t, t_end, p.bc_vec, tid, nthreads);
+      stage_rows<T>(bc + kN * lay.raw_bc_row, lay.raw_bc_row, C_base, p.C_sn, p.C_sl, kN, t, t_end, p.bc_vec, tid,
+                    nthreads);
+    }
+    cp_async_commit();
+  };
+
+  float* dlt = reinterpret_cast<float*>(smem + lay.off_proc);
+  float* dus = reinterpret_cast<float*>(smem + lay.off_du);
+  float* gs = reinterpret_cast<float*>(smem + lay.off_g);
+
+  stage(0);
+  for (std::int64_t tile = 0; tile < n_tiles; ++tile) {
+    const std::int64_t tile_start = tile * kTile;
+    const int valid = static_cast<int>(p.len - tile_start < kTile ? p.len - tile_start : kTile);
+    const char* raw = smem + static_cast<int>(tile & 1) * lay.raw_bytes;
+    const T* u_raw = reinterpret_cast<const T*>(raw);
+    cp_async_wait_all();
+    __syncthreads();  // tile visible to all; every thread is done with the previous tile
+    if (tile + 1 < n_tiles) stage(tile + 1);
+
+    // Per-(channel, token) work once per element: canonical steps 1-3 and the gate of step 8.
+    {
+      const T* dt_raw = reinterpret_cast<const T*>(raw + ch * lay.raw_row);
+      const T* z_raw = reinterpret_cast<const T*>(raw + 2 * ch * lay.raw_row);
+      for (int gi = tid; gi < ch * (kTile / 4); gi += nthreads) {
+        const int cc = gi / (kTile / 4);
+        const int t4 = (gi % (kTile / 4)) * 4;
+        const float bias = p.delta_bias ? p.delta_bias[d0 + cc] : 0.0f;
+        float dl4[4], du4[4], g4[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const float uu = Io<T>::load(u_raw[cc * kTile + t4 + j]);
+          const float x = __fadd_rn(Io<T>::load(dt_raw[cc * kTile + t4 + j]), bias);
+          const float del = p.softplus ? (x <= 20.0f ? log1pf(expf(x)) : x) : x;
+          dl4[j] = del;
+          du4[j] = __fmul_rn(del, uu);
+          if (z_base) {
+            const float zz = Io<T>::load(z_raw[cc * kTile + t4 + j]);
+            g4[j] = __fdiv_rn(zz, __fadd_rn(1.0f, expf(-zz)));
+          } else {
+            g4[j] = 1.0f;
+          }
+        }
+        *reinterpret_cast<float4*>(dlt + cc * kTile + t4) = make_float4(dl4[0], dl4[1], dl4[2], dl4[3]);
+        *reinterpret_cast<float4*>(dus + cc * kTile + t4) = make_float4(du4[0], du4[1], du4[2], du4[3]);
+        *reinterpret_cast<float4*>(gs + cc * kTile + t4) = make_float4(g4[0], g4[1], g4[2], g4[3]);
+      }
+    }
+    const float* bt = nullptr;
+    const float* ct = nullptr;
+    if constexpr (!kConstBC) {
+      const char* bc_raw = raw + 3 * ch * lay.raw_row;
+      if constexpr (sizeof(T) == 4) {
+        bt = reinterpret_cast<const float*>(bc_raw);
+        ct = reinterpret_cast<const float*>(bc_raw + kN * lay.raw_bc_row);
+      } else {
+        float* bf = reinterpret_cast<float*>(smem + lay.off_bf);
+        float* cf = reinterpret_cast<float*>(smem + lay.off_cf);
+        for (int i = tid; i < 2 * kN * kTile; i += nthreads) {
+          const int r = i / kTile;  // 0..31: B rows then C rows
+          const int k = i % kTile;
+          const float v = Io<T>::load(reinterpret_cast<const T*>(bc_raw + r * lay.raw_bc_row)[k]);
+          (r < kN ? bf + r * kPitch : cf + (r - kN) * kPitch)[k] = v;
+        }
+        bt = bf;
+        ct = cf;
+      }
+    }
+    __syncthreads();  // processed tile ready
+
+    const float* dl_row = dlt + c * kTile;
+    const float* du_row = dus + c * kTile;
+    const std::int64_t tile_end = tile_start + valid;
+    T* out_tile = out_row + (p.t0 + tile_start) * p.out_sl;
+    // One sub-block of kSub tokens starting at tile offset s (m valid tokens). Canonical steps 4-8.
+    auto sub_block = [&](auto masked_tag, int s, int m) {
+      constexpr bool kMasked = decltype(masked_tag)::value;
+      float del[kSub], duv[kSub], bv[kS][kSub], cv[kS][kSub];
+      auto load8 = [](const float* src, float* dst) {
+        const float4 x0 = *reinterpret_cast<const float4*>(src);
+        const float4 x1 = *reinterpret_cast<const float4*>(src + 4);
+        dst[0] = x0.x; dst[1] = x0.y; dst[2] = x0.z; dst[3] = x0.w;
+        dst[4] = x1.x; dst[5] = x1.y; dst[6] = x1.z; dst[7] = x1.w;
+      };
+      load8(dl_row + s, del);
+      load8(du_row + s, duv);
+#pragma unroll
+      for (int k = 0; k < kS; ++k) {
+        if constexpr (kConstBC) {
+#pragma unroll
+          for (int j = 0; j < kSub; ++j) {
+            bv[k][j] = b_const[k];
+            cv[k][j] = c_const[k];
+          }
+        } else {
+          load8(bt + (l + kLanes * k) * kPitch + s, bv[k]);
+          load8(ct + (l + kLanes * k) * kPitch + s, cv[k]);
+        }
+      }
+      // All exp2 of the sub-block first (independent), then the dependent FMA chain(s).
+      float da[kS][kSub], dub[kS][kSub], sum[kSub];
+#pragma unroll
+      for (int k = 0; k < kS; ++k) {
+#pragma unroll
+        for (int j = 0; j < kSub; ++j) {
+          da[k][j] = ex2_approx(__fmul_rn(del[j], a2[k]));
+          dub[k][j] = __fmul_rn(duv[j], bv[k][j]);
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < kSub; ++j) {
+        if (!kMasked || j < m) {
+#pragma unroll
+          for (int k = 0; k < kS; ++k) h[k] = __fmaf_rn(da[k][j], h[k], dub[k][j]);
+          if constexpr (kMasked) {
+            const std::int64_t e = tile_start + s + j + 1;
+            if (p.ckpt && (e % q == 0 || e == p.len)) {
+              float* ck = p.ckpt + (row * n_chunks + p.chunk_base + (e == p.len ? local_chunks - 1 : e / q - 1)) * kN;
+#pragma unroll
+              for (int k = 0; k < kS; ++k) ck[l + kLanes * k] = h[k];
+            }
+          }
+        }
+        // Step 6: with two states per thread the first butterfly level (xor 8) is in registers.
+        if constexpr (kS == 2) {
+          sum[j] = __fadd_rn(__fmul_rn(h[0], cv[0][j]), __fmul_rn(h[1], cv[1][j]));
+        } else {
+          sum[j] = __fmul_rn(h[0], cv[0][j]);
+        }
+      }
+      // The remaining levels as a reduce-scatter over the lanes (xor 8, 4, 2 for 16 lanes, then a butterfly
+      // xor 1 so lane pairs share a token; xor 4, 2, 1 for 8 lanes): the fixed tree of §1.3 step 6.
+      const bool b2 = l & (kLanes / 2), b1 = l & (kLanes / 4), b0 = l & (kLanes / 8);
+      float w[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const float send = b2 ? sum[i] : sum[i + 4];
+        const float keep = b2 ? sum[i + 4] : sum[i];
+        w[i] = __fadd_rn(keep, __shfl_xor_sync(kFullMask, send, kLanes / 2));
+      }
+      float x2[2];
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        const float send = b1 ? w[i] : w[i + 2];
+        const float keep = b1 ? w[i + 2] : w[i];
+        x2[i] = __fadd_rn(keep, __shfl_xor_sync(kFullMask, send, kLanes / 4));
+      }
+      const float send = b0 ? x2[0] : x2[1];
+      const float keep = b0 ? x2[1] : x2[0];
+      float y = __fadd_rn(keep, __shfl_xor_sync(kFullMask, send, kLanes / 8));
+      if constexpr (kLanes == 16) y = __fadd_rn(y, __shfl_xor_sync(kFullMask, y, 1));
+      const int token = kLanes == 16 ? l >> 1 : l;
+      const int tl = s + token;
+      const float uu = Io<T>::load(u_raw[c * kTile + tl]);
+      const float yd = __fmaf_rn(dskip, uu, y);            // step 7
+      const float o = __fmul_rn(yd, gs[c * kTile + tl]);  // step 8 (gate 1 without z)
+      store_if(out_tile + tl * p.out_sl, Io<T>::store(o), (kLanes == 8 || !(l & 1)) && (!kMasked || token < m));
+    };
+
+    // Chunk ends e (relative tokens, a chunk covers (e − q, e]) inside this tile: the multiples of q and len.
+    const std::int64_t ends = tile_end / q - tile_start / q + ((tile_end == p.len && p.len % q != 0) ? 1 : 0);
+    // Fast path: a full tile whose chunk ends (if any) fall on sub-block ends and need no checkpoint. Fully
+    // unrolled and branch-free, so independent work of neighbouring sub-blocks overlaps; only the h chains
+    // are sequential. Otherwise (ragged tile, Q not a multiple of kSub, a checkpoint to write) the masked path.
+    if (valid == kTile && q % kSub == 0 && (!p.ckpt || ends == 0)) {
+#pragma unroll
+      for (int k = 0; k < kTile / kSub; ++k) sub_block(std::false_type{}, k * kSub, kSub);
+    } else {
+#pragma unroll 1
+      for (int s = 0; s < valid; s += kSub) sub_block(std::true_type{}, s, valid - s < kSub ? valid - s : kSub);
+    }
+    if (ends > 0 && p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(ends));
+  }
+  if (p.h_out) {
+#pragma unroll
+    for (int k = 0; k < kS; ++k) p.h_out[row * kN + l + kLanes * k] = h[k];
+  }
+  if (p.tokens_counter && blockIdx.x == 0 && tid == 0)
+    atomicAdd(p.tokens_counter, static_cast<unsigned long long>(p.len));
+}
+
+template <typename T, bool kConstBC, int kLanes>
+void prepare_typed() {
+  static const bool done = [] {
+    check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
+          "cudaFuncSetAttribute(seq_scan_kernel)");
+    return true;
+  }();
+  (void)done;
+}
+
+template <typename T, bool kConstBC, int kLanes>
+void launch_typed(const ScanParams& p, cudaStream_t stream) {
+  prepare_typed<T, kConstBC, kLanes>();
+  const Smem lay(sizeof(T), kConstBC, p.channels_per_block);
+  const unsigned blocks = static_cast<unsigned>(p.batch) * static_cast<unsigned>(p.dim / p.channels_per_block);
+  seq_scan_kernel<T, kConstBC, kLanes><<<blocks, p.channels_per_block * kLanes, lay.total, stream>>>(p);
+  check(cudaGetLastError(), "seq_scan_kernel launch");
+}
+
+// Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).
+template <typename F>
+auto dispatch(IoType io, bool const_bc, int lanes, F&& f) {
+  auto by_lanes = [&](auto tag_t, auto tag_c) {
+    using T = typename decltype(tag_t)::type;
+    constexpr bool kC = decltype(tag_c)::value;
+    return lanes == 16 ? f.template operator()<T, kC, 16>() : f.template operator()<T, kC, 8>();
+  };
+  auto by_bc = [&](auto tag_t) {
+    return const_bc ? by_lanes(tag_t, std::true_type{}) : by_lanes(tag_t, std::false_type{});
+  };
+  switch (io) {
+    case IoType::f16: return by_bc(std::type_identity<__half>{});
+    case IoType::bf16: return by_bc(std::type_identity<__nv_bfloat16>{});
+    case IoType::f32: break;
+  }
+  return by_bc(std::type_identity<float>{});
+}
+
+}  // namespace
+
+void prepare_seq_scan(IoType io, bool const_bc, int lanes) {
+  // [&]: a capture default keeps the lambda from having a function-pointer conversion (nvcc warning 445).
+  dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() { prepare_typed<T, kC, kL>(); });
+}
+
+void launch_seq_scan(IoType io, const ScanParams& p, cudaStream_t stream) {
+  const bool const_bc = p.B_sl == 0 && p.C_sl == 0;
+  dispatch(io, const_bc, p.lanes, [&]<typename T, bool kC, int kL>() { launch_typed<T, kC, kL>(p, stream); });
+}
+
+}  // namespace corey::cuda

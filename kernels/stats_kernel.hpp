@@ -1,0 +1,45 @@
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "scan_params.hpp"
+
+namespace corey::cuda {
+
+// Which statistic the device computes (the subset of entropy::Estimator the CUDA backend implements).
+enum class StatKind : int { hist = 0, ebits = 1, cheap_proxy = 2, variance_proxy = 3, kurtosis_proxy = 4 };
+
+struct StatsParams {
+  const void* x = nullptr;
+  IoType io = IoType::f32;
+  std::int64_t batch = 1, dim = 0, seqlen = 0;
+  std::int64_t sb = 0, sd = 0, sl = 1;
+  std::int64_t stride = 1;  // reads x[..., ::stride]
+  StatKind kind = StatKind::hist;
+  int bins = 256;
+  int units = 0;  // 0 nats, 1 bits, 2 normalized (entropy::Units order)
+  // Chunk rule (PAPER.md §2.3); applied when chunk_out is set.
+  double h_ref = 0.0;
+  std::int64_t c_min = 32, c_max = 512;
+  bool round_half_even = true;
+  float* entropy_out = nullptr;       // H in the requested units, fp32; nullable
+  std::int32_t* chunk_out = nullptr;  // chosen Q; nullable
+};
+
+// Device workspace of the statistics pipeline; zero-initialised once, left zeroed by every run.
+struct StatsWorkspace {
+  void* partials = nullptr;              // per-block pass-1 and pass-2 partial results
+  unsigned long long* hist = nullptr;    // bins counters
+  unsigned int* ticket = nullptr;        // last-block detection
+  double* result = nullptr;              // [H in units, native value, non-finite count]
+  int blocks = 0;
+};
+
+std::size_t stats_partials_bytes(int blocks);
+
+// Two launches (pass 1: min/max/moments; pass 2: histogram or central moments, the last block reducing and
+// applying the rule). Stream-ordered, no host synchronization.
+void launch_stats(const StatsParams& params, const StatsWorkspace& ws, cudaStream_t stream);
+
+}  // namespace corey::cuda
