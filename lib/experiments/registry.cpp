@@ -1,9 +1,10 @@
+#include "experiments/kernel_sweep_tier.hpp"
 #include "experiments/tier.hpp"
 
 namespace corey::experiments {
 
 std::unique_ptr<Tier> make_tier(std::string_view experiment) {
-  (void)experiment;
+  if (experiment == "kernel-sweep") return make_kernel_sweep_tier();
   return nullptr;
 }
 
