@@ -1,9 +1,11 @@
+#include "experiments/costmodel_tier.hpp"
 #include "experiments/kernel_sweep_tier.hpp"
 #include "experiments/tier.hpp"
 
 namespace corey::experiments {
 
 std::unique_ptr<Tier> make_tier(std::string_view experiment) {
+  if (experiment == "costmodel") return make_costmodel_tier();
   if (experiment == "kernel-sweep") return make_kernel_sweep_tier();
   return nullptr;
 }
