@@ -455,7 +455,11 @@ class CostmodelTier final : public Tier {
     record.fields["wall_s"] = wall_s;
     Json metrics = Json::object();
     metrics["rows"] = rows_json(tables);
-    const std::string golden = string_param(point.params, spec, "golden");
+    std::string golden = string_param(point.params, spec, "golden");
+    // A relative golden directory is relative to the spec file, like `extends`, so a run does not depend
+    // on the directory corey was started from.
+    if (!golden.empty() && std::filesystem::path(golden).is_relative())
+      golden = (std::filesystem::path(spec.path).parent_path() / golden).lexically_normal().string();
     if (!golden.empty()) {
       if (!std::filesystem::is_directory(golden)) {
         record.status = results::Status::failed;
