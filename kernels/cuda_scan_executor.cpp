@@ -3,7 +3,11 @@
 #include <cstring>
 #include <vector>
 
+#include <cuda_runtime.h>
+
+#include "backend_stream.hpp"
 #include "cuda_backend.hpp"
+#include "cuda_check.hpp"
 
 namespace corey::cuda {
 
@@ -100,6 +104,34 @@ class CudaScanExecutor final : public bench::ScanExecutor {
 
   std::string routed_unsupported_reason() const override { return {}; }
 
+  Json ceilings() override {
+    if (!ceilings_.is_null()) return ceilings_;
+    set_device(device_);
+    // Copy bandwidth as METHOD.md measures it: a large device-to-device copy, bytes read plus written.
+    constexpr std::size_t kBytes = std::size_t{1} << 30;
+    DeviceBuffer from(kBytes), to(kBytes);
+    from.fill_bytes(1);
+    const cudaStream_t stream = backend_stream(device_);
+    Timer timer(device_);
+    double best_s = 0.0;
+    for (int i = 0; i < 5; ++i) {
+      timer.start();
+      check(cudaMemcpyAsync(to.data(), from.data(), kBytes, cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync");
+      timer.stop();
+      const double s = timer.elapsed_s();
+      if (i > 0 && (best_s == 0.0 || s < best_s)) best_s = s;  // the first copy warms up
+    }
+    int sms = 0, clock_khz = 0;
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device_), "cudaDeviceGetAttribute");
+    check(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, device_), "cudaDeviceGetAttribute");
+    const double clock_hz = clock_khz * 1e3;
+    ceilings_ = Json{{"hbm_Bps", 2.0 * static_cast<double>(kBytes) / best_s},
+                     {"ex2_per_s", sms * 16.0 * clock_hz},
+                     {"clock_hz", clock_hz},
+                     {"source", "measured device-to-device copy (best of 4); 16 ex2 per SM per clock"}};
+    return ceilings_;
+  }
+
   bench::RoutedTiming timed_routed_run(const entropy::Statistic& statistic, const entropy::ChunkRule& rule,
                                        scan::ChunkReport* report) override {
     flush_l2(device_);
@@ -131,6 +163,7 @@ class CudaScanExecutor final : public bench::ScanExecutor {
   std::size_t state_bytes_ = 0;
   float* routed_h_ = nullptr;
   std::int32_t* routed_q_ = nullptr;
+  Json ceilings_;
 };
 
 }  // namespace

@@ -5,6 +5,6 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  build-essential cmake ninja-build git ca-certificates \
+  build-essential cmake ninja-build ccache git ca-certificates \
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev catch2 \
   python3 python3-numpy >/dev/null

@@ -42,6 +42,7 @@ class CpuScanExecutor final : public ScanExecutor {
   std::string routed_unsupported_reason() const override {
     return "device-side routing needs the CUDA backend (the CPU computes the statistic on the host)";
   }
+  Json ceilings() override { return nullptr; }
   RoutedTiming timed_routed_run(const entropy::Statistic&, const entropy::ChunkRule&, scan::ChunkReport*) override {
     return {};
   }

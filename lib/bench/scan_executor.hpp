@@ -42,6 +42,9 @@ class ScanExecutor {
   // Device-side routing (statistics → chunk in device memory → inkernel scan reading it); empty reason when
   // supported. The report of the routed scan is returned through `report`.
   virtual std::string routed_unsupported_reason() const = 0;
+  // Measured device ceilings for the floors of KERNELS.md §9: {"hbm_Bps" (device-to-device copy, read +
+  // write), "ex2_per_s" (SMs × 16 MUFU ex2 per clock × clock), "clock_hz"}; null on the CPU.
+  virtual Json ceilings() = 0;
   virtual RoutedTiming timed_routed_run(const entropy::Statistic& statistic, const entropy::ChunkRule& rule,
                                         scan::ChunkReport* report) = 0;
 };

@@ -219,6 +219,26 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The physical floors of one scan (KERNELS.md §9): the fewest bytes it must move over the measured copy
+// bandwidth, one MUFU ex2 per state and token, and the serial FMA chain (4 cycles per token).
+Json floors(const bench::ScanInputs& inputs, const PointParams& p, const Json& ceilings, double median_s) {
+  const double b = static_cast<double>(inputs.batch()), d = static_cast<double>(inputs.dim()),
+               l = static_cast<double>(inputs.seqlen()), n = static_cast<double>(p.source.dstate);
+  const double s = static_cast<double>(dtype_bytes(p.source.dtype));
+  const bool w1 = bench::is_w1_family(p.source.workload);
+  const double per_dl_arrays = w1 ? 3.0 : 4.0;  // u, δ, (z,) out
+  const double bc_elements = w1 ? 2.0 * d * n : 2.0 * b * n * l;
+  const double bytes = b * d * l * per_dl_arrays * s + bc_elements * s + d * n * 4.0 + 2.0 * d * 4.0;
+  const double hbm_s = bytes / ceilings["hbm_Bps"].get<double>();
+  const double mufu_s = b * d * l * n / ceilings["ex2_per_s"].get<double>();
+  const double serial_s = l * 4.0 / ceilings["clock_hz"].get<double>();
+  const double floor_s = std::max({hbm_s, mufu_s, serial_s});
+  return Json{{"bytes", bytes},          {"hbm_s", hbm_s},
+              {"mufu_s", mufu_s},        {"serial_s", serial_s},
+              {"floor_s", floor_s},      {"pct_floor", 100.0 * floor_s / median_s},
+              {"ceilings", ceilings}};
+}
+
 // Inputs, oracle and single-call outputs are reused across the points that share a source.
 struct SourceCache {
   Json key;
@@ -389,6 +409,8 @@ class KernelSweepTier final : public Tier {
       const double median_s = stats::summarize(measurement.samples_s).median;
       const double dl = static_cast<double>(inputs.batch() * inputs.dim() * inputs.seqlen());
       record.fields["throughput"] = Json{{"dl", dl}, {"dl_per_s", dl / median_s}, {"gdl_per_s", dl / median_s * 1e-9}};
+      if (const Json ceilings = executor.ceilings(); !ceilings.is_null())
+        record.fields["floor"] = floors(inputs, p, ceilings, median_s);
       // The oracle row is picked on the even-indexed samples and judged on the odd ones, so its reported
       // time is not the minimum of the same noisy estimates it was chosen by.
       std::vector<double> even, odd;
@@ -545,6 +567,7 @@ std::vector<results::Table> KernelSweepTier::summarize(const spec::Spec&, const 
                                                     {"ci_hi", "ms"},
                                                     {"throughput", "G(d,l)/s"},
                                                     {"speedup_vs_single", "x"},
+                                                    {"pct_floor", "%"},
                                                     {"max_abs_err", ""},
                                                     {"bitwise_vs_single", ""},
                                                     {"recurrence_preserving", ""}})
@@ -611,6 +634,7 @@ std::vector<results::Table> KernelSweepTier::summarize(const spec::Spec&, const 
       row.cells.push_back(std::isfinite(r.hi_s) ? Json(r.hi_s * 1e3) : Json(nullptr));
       row.cells.push_back(opt(number_at(f, {"throughput", "gdl_per_s"})));
       row.cells.push_back(single ? Json(single->median_s / r.median_s) : Json(nullptr));
+      row.cells.push_back(opt(number_at(f, {"floor", "pct_floor"})));
       row.cells.push_back(opt(number_at(f, {"verify", "max_abs_err"})));
       row.cells.push_back(f.contains("verify") ? f["verify"].value("bitwise_equal", Json(nullptr)) : Json(nullptr));
       row.cells.push_back(mode != "reset");
@@ -650,6 +674,9 @@ std::vector<results::Table> KernelSweepTier::summarize(const spec::Spec&, const 
     }
   }
   sweep.notes.push_back("speedup_vs_single = single-call median / row median; latency is the median over samples");
+  sweep.notes.push_back(
+      "pct_floor = the largest physical floor (bytes over the measured copy bandwidth, one ex2 per state and token, "
+      "the serial chain) over the latency; GPU rows only");
   policy.notes.push_back(
       "oracle = the static chunk of the same chunk mode with the smallest median over the even-indexed samples; "
       "vs_oracle compares medians over the odd-indexed samples (held out from the choice); vs_single and latency "
