@@ -23,7 +23,7 @@ void add_merge_command(CLI::App& app) {
   cmd->add_flag("--allow-mixed-env", args->options.allow_mixed_env, "merge shards from different builds or GPU models");
   cmd->callback([args] {
     const auto merged = experiments::merge_results(args->inputs, args->options);
-    write_file_atomic(args->output, merged.to_json(0.0).dump(1) + "\n");
+    write_file_atomic(args->output, merged.to_json(0.0).dump() + "\n");
     std::printf("%s: %zu records, %s\n", args->output.c_str(), merged.records.size(),
                 merged.run.value("status", std::string("complete")).c_str());
   });

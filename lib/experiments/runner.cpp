@@ -277,7 +277,7 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
   file.run["finished_at"] = utc_now();
 
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  write_file_atomic(results_path, file.to_json(wall_s).dump(1) + "\n");
+  write_file_atomic(results_path, file.to_json(wall_s).dump() + "\n");
   const std::string caption = "run " + file.run["run_id"].get<std::string>() + ", spec " + spec.hash().substr(0, 12);
   for (const auto& format : options.formats) {
     for (const auto& table : file.tables) {
