@@ -53,6 +53,27 @@ MambaConfig config_like(const std::string& name) {
   throw Error(ErrorKind::usage, "unknown model size '" + name + "' (known: " + names + ")");
 }
 
+void fill_synthetic_tensor(const std::string& name, std::int64_t d_state, core::NumpyGenerator& rng,
+                           std::vector<float>& values) {
+  const std::string suffix = suffix_of(name);
+  if (suffix == "norm.weight" || suffix == "backbone.norm_f.weight" || suffix == "mixer.D") {
+    std::fill(values.begin(), values.end(), 1.0f);
+  } else if (suffix == "mixer.conv1d.bias") {
+    std::fill(values.begin(), values.end(), 0.0f);
+  } else if (suffix == "mixer.A_log") {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      values[i] = static_cast<float>(std::log(static_cast<double>(static_cast<std::int64_t>(i) % d_state + 1)));
+  } else if (suffix == "mixer.dt_proj.bias") {
+    const double lo = std::log(1e-3), hi = std::log(1e-1);
+    for (float& v : values) {
+      const double dt = std::max(std::exp(rng.uniform(lo, hi)), 1e-4);
+      v = static_cast<float>(dt + std::log(-std::expm1(-dt)));  // softplus⁻¹(dt)
+    }
+  } else {
+    for (float& v : values) v = static_cast<float>(0.02 * rng.standard_normal());
+  }
+}
+
 void write_synthetic_checkpoint(const std::string& dir, const MambaConfig& config, std::uint64_t seed, DType dtype,
                                 const std::string& like) {
   if (dtype == DType::f64) throw Error(ErrorKind::usage, "synthetic checkpoints are fp32, fp16 or bf16");
@@ -67,27 +88,11 @@ void write_synthetic_checkpoint(const std::string& dir, const MambaConfig& confi
       {"format", "pt"}, {"generator", "corey make-checkpoint"}, {"like", like}, {"seed", std::to_string(seed)}};
   SafetensorsWriter writer((std::filesystem::path(dir) / "model.safetensors").string(), specs, metadata);
   core::NumpyGenerator rng(seed);
-  const auto N = config.d_state;
   for (const TensorSpec& spec : specs) {
     std::int64_t count = 1;
     for (std::int64_t s : spec.shape) count *= s;
     std::vector<float> values(static_cast<std::size_t>(count));
-    const std::string suffix = suffix_of(spec.name);
-    if (suffix == "norm.weight" || suffix == "backbone.norm_f.weight" || suffix == "mixer.D") {
-      std::fill(values.begin(), values.end(), 1.0f);
-    } else if (suffix == "mixer.conv1d.bias") {
-      std::fill(values.begin(), values.end(), 0.0f);
-    } else if (suffix == "mixer.A_log") {
-      for (std::int64_t i = 0; i < count; ++i) values[static_cast<std::size_t>(i)] = static_cast<float>(std::log(static_cast<double>(i % N + 1)));
-    } else if (suffix == "mixer.dt_proj.bias") {
-      const double lo = std::log(1e-3), hi = std::log(1e-1);
-      for (float& v : values) {
-        const double dt = std::max(std::exp(rng.uniform(lo, hi)), 1e-4);
-        v = static_cast<float>(dt + std::log(-std::expm1(-dt)));  // softplus⁻¹(dt)
-      }
-    } else {
-      for (float& v : values) v = static_cast<float>(0.02 * rng.standard_normal());
-    }
+    fill_synthetic_tensor(spec.name, config.d_state, rng, values);
     writer.write_f32(spec.name, values);
   }
   writer.finish();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/half.hpp"
+#include "core/numpy_random.hpp"
 #include "model/config.hpp"
 
 namespace corey::model {
@@ -12,6 +13,11 @@ namespace corey::model {
 // expand 2, tied head. Throws corey::Error (usage) listing the known names.
 MambaConfig config_like(const std::string& name);
 std::vector<std::string> known_model_sizes();
+
+// Fills one tensor (sized by the caller) with the statistics below, drawing from `rng` in element order;
+// tensors drawn in file order from one generator reproduce a written checkpoint bit for bit.
+void fill_synthetic_tensor(const std::string& name, std::int64_t d_state, core::NumpyGenerator& rng,
+                           std::vector<float>& values);
 
 // Writes config.json and model.safetensors in the exact HF layout with the initialisation statistics of
 // KERNELS.md §4.4: A_log[d, n] = log(n + 1); dt_proj.bias = softplus⁻¹(δ₀), δ₀ log-uniform in

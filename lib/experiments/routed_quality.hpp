@@ -1,0 +1,50 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/longbench.hpp"
+#include "bench/prompts.hpp"
+#include "core/json.hpp"
+#include "model/model_runner.hpp"
+#include "model/tokenizer.hpp"
+#include "scan/scan_op.hpp"
+#include "sched/scheduler_factory.hpp"
+
+namespace corey::experiments {
+
+// The routed quality check on LongBench (PAPER.md §6.6 with the corrections of F13 and F18).
+struct QualityConfig {
+  std::vector<std::string> tasks;  // bench::longbench_task names
+  std::int64_t samples_per_task = 20;
+  std::int64_t sample_offset = 0;  // usable records skipped at the start of each file
+  std::vector<std::string> files;  // one JSONL path per task (resolved by the caller)
+  bench::OnBadRecord on_bad_record = bench::OnBadRecord::error;
+  bool include_ppl = true;
+  std::optional<std::int64_t> new_tokens;  // empty: each task's max_new_tokens
+  std::int64_t max_tokens = 4096;          // prompt budget (tokens)
+  bench::Truncation truncation = bench::Truncation::middle;
+  std::vector<std::string> rows;           // scheduler rows compared with passive, routed
+  sched::SchedulerConfig scheduler;
+  scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
+  std::int64_t min_seq_len = 16;
+};
+
+struct QualityOutcome {
+  Json metrics;       // {data, rows: [{row, tasks: [...], overall}], prompts: [...]}
+  Json chunk_report;  // every scan call checked
+  std::optional<std::string> not_honoured;
+  std::optional<std::string> not_equivalent;
+  std::vector<bench::RecordDefect> bad_records;  // every dirty record of the files read, file:line (dropped)
+  std::vector<bench::RecordDefect> notices;      // repaired defects that lose nothing (a byte-order mark)
+};
+
+// Per prompt: a passive pass, then each row routed (its scheduler reset before the pass); greedy ids, the
+// logits they came from, the task metric of the decoded text against the first answer, and, with
+// include_ppl, perplexity on the reference tokens only with the (middle-truncated) prompt as context (F18).
+QualityOutcome run_quality(model::ModelRunner& runner, const model::Tokenizer& tokenizer, const QualityConfig& config,
+                           const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace corey::experiments
