@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One device call: the GPU tests, the kernel-sweep paper and perf specs through the real `corey` CLI, and
-# the transformers fixtures for the model tests. Every output lands flat in $OUT (the device tool brings
+# (with MAKE_HF_FIXTURES=1) the transformers fixtures for the model tests. Every output lands flat in $OUT (the device tool brings
 # back at most 8 files), named for results/h200/.
 #
 #   tools/gpu/run_specs_on_device.sh PREBUILT_DIR
@@ -28,10 +28,10 @@ run_spec() {
   "$BIN/corey" report "$OUT/$name.json" --format md > "$OUT/$name.md" 2>> "$log"
   rm -rf "$OUT/run_$name"
 }
-run_spec experiments/paper/kernel_sweep_table1.yaml kernel_sweep_table1 200
-run_spec experiments/perf/scan_grid.yaml scan_grid 260
+run_spec experiments/paper/kernel_sweep_table1.yaml kernel_sweep_table1 120
+run_spec experiments/perf/scan_grid.yaml scan_grid 400
 
-if python3 -c "import transformers, torch" 2>/dev/null; then
+if [ -n "${MAKE_HF_FIXTURES:-}" ] && python3 -c "import transformers, torch" 2>/dev/null; then
   python3 tools/model/make_hf_fixtures.py "$OUT/model_hf" >> "$log" 2>&1
   echo "hf fixtures rc=$?" >> "$log"
   tar -C "$OUT" -czf "$OUT/model_hf.tar.gz" model_hf && rm -rf "$OUT/model_hf"
