@@ -1,4 +1,5 @@
 #include "experiments/kernel_sweep_tier.hpp"
+#include "experiments/param_access.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -98,21 +99,6 @@ struct PointParams {
   unsigned threads = 0;
 };
 
-[[noreturn]] void bad_param(const std::string& name, const std::string& what, const spec::Spec* spec) {
-  if (spec) throw_spec_error(name + ": " + what, spec->where_param(name));
-  throw_usage_error(name + ": " + what);
-}
-
-template <class T>
-T get(const Json& params, const std::string& name, const spec::Spec* spec) {
-  if (!params.contains(name)) bad_param(name, "missing", spec);
-  try {
-    return params.at(name).get<T>();
-  } catch (const Json::exception&) {
-    bad_param(name, "has the wrong type (" + params.at(name).dump() + ")", spec);
-  }
-}
-
 PointParams parse_point(const Json& params, const spec::Spec* spec) {
   PointParams p;
   auto wrap = [&](const std::string& name, auto fn) {
@@ -123,26 +109,26 @@ PointParams parse_point(const Json& params, const spec::Spec* spec) {
     }
   };
   p.source.workload =
-      wrap("workload", [&] { return bench::workload_from_string(get<std::string>(params, "workload", spec)); });
-  p.source.batch = get<std::int64_t>(params, "batch", spec);
-  p.source.dim = get<std::int64_t>(params, "d_inner", spec);
-  p.source.seqlen = get<std::int64_t>(params, "seq_len", spec);
-  p.source.dstate = get<std::int64_t>(params, "d_state", spec);
+      wrap("workload", [&] { return bench::workload_from_string(param_value<std::string>(params, "workload", spec)); });
+  p.source.batch = param_value<std::int64_t>(params, "batch", spec);
+  p.source.dim = param_value<std::int64_t>(params, "d_inner", spec);
+  p.source.seqlen = param_value<std::int64_t>(params, "seq_len", spec);
+  p.source.dstate = param_value<std::int64_t>(params, "d_state", spec);
   for (const char* name : {"batch", "d_inner", "seq_len", "d_state"}) {
-    if (get<std::int64_t>(params, name, spec) < 1) bad_param(name, "must be >= 1", spec);
+    if (param_value<std::int64_t>(params, name, spec) < 1) bad_param(name, "must be >= 1", spec);
   }
   if (p.source.dstate > 256) bad_param("d_state", "must be <= 256", spec);
-  p.source.dtype = wrap("dtype", [&] { return dtype_from_string(get<std::string>(params, "dtype", spec)); });
-  p.source.dist = wrap("dist", [&] { return bench::distribution_from_string(get<std::string>(params, "dist", spec)); });
-  p.source.seed = static_cast<std::uint64_t>(get<std::int64_t>(params, "seed", spec));
-  p.source.u_file = get<std::string>(params, "activations", spec);
-  p.source.u_tensor = get<std::string>(params, "tensor", spec);
-  p.impl = get<std::string>(params, "impl", spec);
+  p.source.dtype = wrap("dtype", [&] { return dtype_from_string(param_value<std::string>(params, "dtype", spec)); });
+  p.source.dist = wrap("dist", [&] { return bench::distribution_from_string(param_value<std::string>(params, "dist", spec)); });
+  p.source.seed = static_cast<std::uint64_t>(param_value<std::int64_t>(params, "seed", spec));
+  p.source.u_file = param_value<std::string>(params, "activations", spec);
+  p.source.u_tensor = param_value<std::string>(params, "tensor", spec);
+  p.impl = param_value<std::string>(params, "impl", spec);
   p.mode =
-      wrap("chunk_mode", [&] { return scan::chunk_mode_from_string(get<std::string>(params, "chunk_mode", spec)); });
-  p.graph = get<bool>(params, "graph", spec);
-  p.policy = get<std::string>(params, "policy", spec);
-  p.chunk = get<std::int64_t>(params, "chunk", spec);
+      wrap("chunk_mode", [&] { return scan::chunk_mode_from_string(param_value<std::string>(params, "chunk_mode", spec)); });
+  p.graph = param_value<bool>(params, "graph", spec);
+  p.policy = param_value<std::string>(params, "policy", spec);
+  p.chunk = param_value<std::int64_t>(params, "chunk", spec);
   if (p.policy == "static" && p.mode != scan::ChunkMode::single && p.mode != scan::ChunkMode::segmented && p.chunk < 1)
     bad_param("chunk", "must be >= 1 for chunk_mode " + std::string(scan::to_string(p.mode)), spec);
 
@@ -207,7 +193,7 @@ PointParams parse_point(const Json& params, const spec::Spec* spec) {
   } else {
     bad_param("segments", "must be auto or a positive integer", spec);
   }
-  const auto threads = get<std::int64_t>(params, "threads", spec);
+  const auto threads = param_value<std::int64_t>(params, "threads", spec);
   if (threads < 0) bad_param("threads", "must be >= 0", spec);
   p.threads = static_cast<unsigned>(threads);
   return p;

@@ -1,4 +1,5 @@
 #include "experiments/routed_ablation_tier.hpp"
+#include "experiments/param_access.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -95,21 +96,6 @@ struct RoutedParams {
   QualityConfig quality;
 };
 
-[[noreturn]] void bad_param(const std::string& name, const std::string& what, const spec::Spec* spec) {
-  if (spec) throw_spec_error(name + ": " + what, spec->where_param(name));
-  throw_usage_error(name + ": " + what);
-}
-
-template <class T>
-T get(const Json& params, const std::string& name, const spec::Spec* spec) {
-  if (!params.contains(name)) bad_param(name, "missing", spec);
-  try {
-    return params.at(name).get<T>();
-  } catch (const Json::exception&) {
-    bad_param(name, "has the wrong type (" + params.at(name).dump() + ")", spec);
-  }
-}
-
 // A relative path is looked up next to the spec file first (as `extends` is), then from the working directory.
 std::string resolve_path(const std::string& path, const spec::Spec* spec) {
   namespace fs = std::filesystem;
@@ -135,7 +121,7 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
       bad_param(name, e.message(), spec);
     }
   };
-  p.study = get<std::string>(params, "study", spec);
+  p.study = param_value<std::string>(params, "study", spec);
   p.model = wrap("model", [&] {
     Json model = params.at("model");
     if (model.is_object() && model.contains("checkpoint") && model["checkpoint"].is_string()) {
@@ -173,25 +159,25 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
     p.prompt_label += " x" + std::to_string(p.prompt_repeat);
     return 0;
   });
-  p.new_tokens = get<std::int64_t>(params, "new_tokens", spec);
+  p.new_tokens = param_value<std::int64_t>(params, "new_tokens", spec);
   if (p.new_tokens < 1) bad_param("new_tokens", "must be >= 1", spec);
-  p.rows = get<std::vector<std::string>>(params, "rows", spec);
+  p.rows = param_value<std::vector<std::string>>(params, "rows", spec);
   if (p.rows.empty() && p.study != "quality") bad_param("rows", "needs at least one scheduler row", spec);
   for (std::size_t i = 0; i < p.rows.size(); ++i) {
     if (std::find(p.rows.begin(), p.rows.begin() + static_cast<std::ptrdiff_t>(i), p.rows[i]) != p.rows.begin() + static_cast<std::ptrdiff_t>(i))
       bad_param("rows", "row '" + p.rows[i] + "' is listed twice", spec);
   }
 
-  const auto range = get<std::vector<std::int64_t>>(params, "adaptive_range", spec);
+  const auto range = param_value<std::vector<std::int64_t>>(params, "adaptive_range", spec);
   if (range.size() != 2 || range[0] < 1 || range[1] < range[0])
     bad_param("adaptive_range", "must be [C_min, C_max] with 1 <= C_min <= C_max", spec);
   p.scheduler.c_min = range[0];
   p.scheduler.c_max = range[1];
-  p.scheduler.bins = static_cast<int>(get<std::int64_t>(params, "bins", spec));
+  p.scheduler.bins = static_cast<int>(param_value<std::int64_t>(params, "bins", spec));
   if (p.scheduler.bins < 2) bad_param("bins", "must be >= 2", spec);
-  p.scheduler.stride = get<std::int64_t>(params, "stride", spec);
+  p.scheduler.stride = param_value<std::int64_t>(params, "stride", spec);
   if (p.scheduler.stride < 1) bad_param("stride", "must be >= 1", spec);
-  p.scheduler.rounding = wrap("rounding", [&] { return entropy::rounding_from_string(get<std::string>(params, "rounding", spec)); });
+  p.scheduler.rounding = wrap("rounding", [&] { return entropy::rounding_from_string(param_value<std::string>(params, "rounding", spec)); });
   const Json guard = params.at("guard");
   if (!guard.is_object()) bad_param("guard", "must be a map {fallback, min_delta_buckets}", spec);
   for (const auto& [key, value] : guard.items()) {
@@ -201,7 +187,7 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   }
   p.scheduler.guard_fallback = guard.value("fallback", std::int64_t{512});
   p.scheduler.guard_min_delta_buckets = static_cast<int>(guard.value("min_delta_buckets", std::int64_t{2}));
-  p.learned_table = resolve_path(get<std::string>(params, "learned_table", spec), spec);
+  p.learned_table = resolve_path(param_value<std::string>(params, "learned_table", spec), spec);
   if (!p.learned_table.empty()) {
     p.scheduler.table =
         wrap("learned_table", [&] { return sched::LearnedTable::load(p.learned_table, p.scheduler.guard_fallback); });
@@ -209,10 +195,10 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   for (const std::string& row : p.rows) {
     wrap("rows", [&] { return sched::make_scheduler(row, p.scheduler) != nullptr; });
   }
-  for (const std::string& c : get<std::vector<std::string>>(params, "conditions", spec))
+  for (const std::string& c : param_value<std::vector<std::string>>(params, "conditions", spec))
     p.conditions.push_back(wrap("conditions", [&] { return condition_from_string(c); }));
   if (p.conditions.empty()) bad_param("conditions", "needs at least one condition", spec);
-  p.stats_on = get<std::string>(params, "stats_on", spec);
+  p.stats_on = param_value<std::string>(params, "stats_on", spec);
   const Json kernel = params.at("kernel");
   if (!kernel.is_object()) bad_param("kernel", "must be a map {impl, chunk_mode}", spec);
   for (const auto& [key, value] : kernel.items()) {
@@ -224,21 +210,21 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   p.chunk_mode = wrap("kernel", [&] { return scan::chunk_mode_from_string(kernel.value("chunk_mode", std::string("inkernel"))); });
   if (p.chunk_mode != scan::ChunkMode::inkernel && p.chunk_mode != scan::ChunkMode::launch)
     bad_param("kernel", "chunk_mode must be inkernel or launch (the routed chunk must keep the exact recurrence)", spec);
-  p.oracle = get<std::string>(params, "oracle", spec);
-  p.min_seq_len = get<std::int64_t>(params, "min_seq_len", spec);
+  p.oracle = param_value<std::string>(params, "oracle", spec);
+  p.min_seq_len = param_value<std::int64_t>(params, "min_seq_len", spec);
   if (p.min_seq_len < 1) bad_param("min_seq_len", "must be >= 1", spec);
-  const auto threads = get<std::int64_t>(params, "threads", spec);
+  const auto threads = param_value<std::int64_t>(params, "threads", spec);
   if (threads < 0) bad_param("threads", "must be >= 0", spec);
   p.threads = static_cast<unsigned>(threads);
 
   QualityConfig& q = p.quality;
-  q.tasks = get<std::vector<std::string>>(params, "tasks", spec);
+  q.tasks = param_value<std::vector<std::string>>(params, "tasks", spec);
   for (const std::string& t : q.tasks) wrap("tasks", [&] { return bench::longbench_task(t).max_new_tokens; });
-  q.samples_per_task = get<std::int64_t>(params, "samples_per_task", spec);
+  q.samples_per_task = param_value<std::int64_t>(params, "samples_per_task", spec);
   if (q.samples_per_task < 1) bad_param("samples_per_task", "must be >= 1", spec);
-  q.sample_offset = get<std::int64_t>(params, "sample_offset", spec);
+  q.sample_offset = param_value<std::int64_t>(params, "sample_offset", spec);
   if (q.sample_offset < 0) bad_param("sample_offset", "must be >= 0", spec);
-  const std::string dataset_dir = get<std::string>(params, "dataset_dir", spec);
+  const std::string dataset_dir = param_value<std::string>(params, "dataset_dir", spec);
   const Json task_files = params.at("task_files");
   if (!task_files.is_object()) bad_param("task_files", "must be a map task -> file", spec);
   for (const auto& [task, file] : task_files.items()) {
@@ -252,8 +238,8 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
       file = (std::filesystem::path(resolve_path(dataset_dir, spec)) / file).string();
     q.files.push_back(resolve_path(file, spec));
   }
-  q.on_bad_record = wrap("on_bad_record", [&] { return bench::on_bad_record_from_string(get<std::string>(params, "on_bad_record", spec)); });
-  q.include_ppl = get<bool>(params, "include_ppl", spec);
+  q.on_bad_record = wrap("on_bad_record", [&] { return bench::on_bad_record_from_string(param_value<std::string>(params, "on_bad_record", spec)); });
+  q.include_ppl = param_value<bool>(params, "include_ppl", spec);
   const Json tn = params.at("task_new_tokens");
   if (tn.is_string() && tn.get<std::string>() == "task") {
     q.new_tokens.reset();

@@ -1,0 +1,28 @@
+#pragma once
+#include <string>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "spec/spec.hpp"
+
+namespace corey::experiments {
+
+// A bad parameter value: a spec error at the parameter's position when the spec is known (validation), a
+// usage error otherwise.
+[[noreturn]] inline void bad_param(const std::string& name, const std::string& what, const spec::Spec* spec) {
+  if (spec) throw_spec_error(name + ": " + what, spec->where_param(name));
+  throw_usage_error(name + ": " + what);
+}
+
+// A point's parameter as T, or bad_param naming it.
+template <class T>
+T param_value(const Json& params, const std::string& name, const spec::Spec* spec) {
+  if (!params.contains(name)) bad_param(name, "missing", spec);
+  try {
+    return params.at(name).get<T>();
+  } catch (const Json::exception&) {
+    bad_param(name, "has the wrong type (" + params.at(name).dump() + ")", spec);
+  }
+}
+
+}  // namespace corey::experiments
