@@ -30,6 +30,8 @@ std::string markdown_cell(const Json& cell) {
   if (cell.is_number_integer() || cell.is_number_unsigned()) return cell.dump();
   if (cell.is_number_float()) {
     const double v = cell.get<double>();
+    // Values already rounded (the authors' 4-decimal tables) print in full; long ones get 6 digits.
+    if (std::string repr = python_float_repr(v); repr.size() <= 11) return repr;
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, (std::fabs(v) >= 1e-3 || v == 0.0) ? "%.6g" : "%.4g", v);
     return buffer;
