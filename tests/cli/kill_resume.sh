@@ -9,7 +9,7 @@ cat >"$scratch/sweep.yaml" <<'YAML'
 schema: corey.spec/1
 name: kill_resume
 experiment: costmodel
-params: {repeats: 8}
+params: {repeats: 1}
 sweep:
   product:
     seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
