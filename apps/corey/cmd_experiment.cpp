@@ -72,7 +72,7 @@ void run_command(const std::string& experiment, const ExperimentArgs& args) {
   const auto shard = experiments::resolve_shard(args.shard_index, args.shard_count, [](const char* n) { return std::getenv(n); });
   const auto strategy = experiments::shard_strategy_from_string(args.shard_strategy);
   if (args.dry_run) {
-    print_plan(spec, plan, shard.count, strategy, args.json);
+    print_plan(spec, plan, shard.count, strategy, args.json, tier.get());
     return;
   }
   experiments::RunOptions options;

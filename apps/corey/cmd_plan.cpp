@@ -37,8 +37,10 @@ void add_plan_command(CLI::App& app) {
   cmd->callback([args] {
     const auto spec = experiments::load_spec_for(args->spec_path, args->sets, {});
     const auto plan = spec::expand(spec);
-    if (auto tier = experiments::make_tier(spec.experiment)) tier->validate(spec, plan);
-    print_plan(spec, plan, args->shards, experiments::shard_strategy_from_string(args->strategy), args->json);
+    const auto tier = experiments::make_tier(spec.experiment);
+    if (tier) tier->validate(spec, plan);
+    print_plan(spec, plan, args->shards, experiments::shard_strategy_from_string(args->strategy), args->json,
+               tier.get());
     if (!args->sbatch_dir.empty()) {
       emit_sbatch(spec, args->shards, args->max_parallel, args->sbatch_dir, args->strict);
       std::fprintf(stderr, "wrote %s/{array.sbatch,merge.sbatch,submit.sh}\n", args->sbatch_dir.c_str());

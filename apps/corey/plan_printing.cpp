@@ -5,11 +5,14 @@
 namespace corey::app {
 
 void print_plan(const spec::Spec& spec, const spec::Plan& plan, int shard_count,
-                experiments::ShardStrategy strategy, bool as_json) {
+                experiments::ShardStrategy strategy, bool as_json, const experiments::Tier* tier) {
+  std::vector<double> costs;
+  for (const auto& p : plan.points) costs.push_back(tier ? tier->predicted_cost(p) : 1.0);
   Json shards = Json::array();
   for (int s = 0; s < shard_count; ++s) {
     Json ids = Json::array();
-    for (auto index : experiments::assign_shard(plan.points.size(), s, shard_count, strategy)) ids.push_back(plan.points[index].id);
+    for (auto index : experiments::assign_shard(plan.points.size(), s, shard_count, strategy, costs))
+      ids.push_back(plan.points[index].id);
     shards.push_back(ids);
   }
   if (as_json) {

@@ -239,6 +239,11 @@ class KernelSweepTier final : public Tier {
   KernelSweepTier() : schema_(make_schema()) {}
 
   std::string_view name() const override { return "kernel-sweep"; }
+  // Scan work grows with B·D·L; every point also pays a fixed measurement overhead.
+  double predicted_cost(const spec::Point& point) const override {
+    const Json& p = point.params;
+    return 1.0 + p.value("batch", 1.0) * p.value("d_inner", 1.0) * p.value("seq_len", 1.0) * 1e-7;
+  }
   const spec::ParamSchema& param_schema() const override { return schema_; }
 
   void validate(const spec::Spec& spec, const spec::Plan& plan) const override {

@@ -190,6 +190,7 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
   const std::string results_path = out_dir + "/" + stem + ".json";
 
   std::vector<double> costs;
+  for (const auto& point : plan.points) costs.push_back(tier.predicted_cost(point));
   const auto mine = assign_shard(plan.points.size(), options.shard.index, options.shard.count, options.strategy, costs);
 
   // Resume: keep finished `ok` records measured with the same spec on the same build and device.

@@ -33,6 +33,12 @@ class Tier {
   // Checks every point's parameters; throws corey::Error (spec) naming spec.where_param(...) on a bad value.
   virtual void validate(const spec::Spec& spec, const spec::Plan& plan) const = 0;
   virtual results::Record run(const spec::Point& point, RunContext& ctx) = 0;
+  // A rough relative cost of a point for `--shard-strategy cost` (longest-processing-time balancing);
+  // only ratios between points matter.
+  virtual double predicted_cost(const spec::Point& point) const {
+    (void)point;
+    return 1.0;
+  }
   // Aggregates the records of one run into tables (pure: records in, tables out).
   virtual std::vector<results::Table> summarize(const spec::Spec& spec,
                                                 const std::vector<results::Record>& records) const = 0;
