@@ -42,8 +42,8 @@ done
 ours_median=$(median "${ours[@]}")
 theirs_median=$(median "${theirs[@]}")
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-commit=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
-dirty=$([[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] && echo true || echo false)
+# The binary names the commit it was built from (and whether that tree was dirty).
+build=$("$corey" --version)
 numpy=$("$python" -c 'import numpy; print(numpy.__version__)')
 mkdir -p "$(dirname "$out_json")"
 "$python" - "$out_json" <<PY
@@ -55,7 +55,7 @@ json.dump({
     "corey": {"wall_s": ours, "median_s": $ours_median, "threads": 1, "pinned_core": 0},
     "authors_python": {"wall_s": theirs, "median_s": $theirs_median, "numpy": "$numpy"},
     "ratio_corey_over_authors": $ours_median / $theirs_median,
-    "environment": {"cpu": "$cpu", "cores": $(nproc), "commit": "$commit", "dirty": $dirty,
+    "environment": {"cpu": "$cpu", "cores": $(nproc), "corey_build": "$build",
                     "kernel": "$(uname -r)"},
 }, open(sys.argv[1], "w"), indent=2)
 PY
