@@ -9,10 +9,10 @@
 # against: the GPU image has no yaml-cpp 0.7): the device image lacks the Debian build dependencies, so the
 # binaries are built beside the checkout and carried.
 set -uo pipefail
-BIN=$(cd "$1" && pwd)
+BIN=$1  # kept relative to the checkout: results record argv, and no machine path belongs in them
 OUT=${OUT:-$PWD/gpu-out}
-mkdir -p "$OUT"
-export LD_LIBRARY_PATH="$BIN/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+mkdir -p "$OUT" gpu-out
+export LD_LIBRARY_PATH="$(cd "$BIN" && pwd)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 log="$OUT/device_run.log"
 : > "$log"
 
@@ -22,11 +22,11 @@ echo "gpu tests rc=$?" >> "$log"
 
 run_spec() {
   local spec=$1 name=$2 limit=$3
-  timeout "$limit" "$BIN/corey" kernel-sweep "$spec" --backend cuda --out "$OUT/run_$name" --quiet >> "$log" 2>&1
+  timeout "$limit" "$BIN/corey" kernel-sweep "$spec" --backend cuda --out "gpu-out/run_$name" --quiet >> "$log" 2>&1
   echo "$name rc=$?" >> "$log"
-  cp "$OUT/run_$name/results.json" "$OUT/$name.json" 2>> "$log"
+  cp "gpu-out/run_$name/results.json" "$OUT/$name.json" 2>> "$log"
   "$BIN/corey" report "$OUT/$name.json" --format md > "$OUT/$name.md" 2>> "$log"
-  rm -rf "$OUT/run_$name"
+  rm -rf "gpu-out/run_$name"
 }
 run_spec experiments/paper/kernel_sweep_table1.yaml kernel_sweep_table1 120
 run_spec experiments/perf/scan_grid.yaml scan_grid 400
