@@ -5,28 +5,18 @@
 
 #include "bench/tensor_analysis.hpp"
 #include "catch.hpp"
+#include "expect_error.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
 using namespace corey;
 using namespace corey::bench;
 
+using corey::testing::expect_error;
+
 namespace {
 const std::string kDir = std::string(COREY_TEST_DATA_DIR) + "/analyze/";
 
-template <class Fn>
-void expect_error(Fn fn, ErrorKind kind, const std::vector<std::string>& fragments) {
-  try {
-    fn();
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == kind);
-    for (const auto& f : fragments) {
-      CAPTURE(e.what(), f);
-      CHECK(std::string(e.what()).find(f) != std::string::npos);
-    }
-  }
-}
 
 // The estimator entry of `analysis` with this estimator, units and stride.
 const Json& entry(const Json& analysis, const std::string& estimator, const std::string& units, int stride) {

@@ -3,29 +3,18 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "expect_error.hpp"
 #include "core/error.hpp"
 #include "core/npy.hpp"
 
 using namespace corey;
 using namespace corey::core;
 
+using corey::testing::expect_error;
+
 namespace {
 const std::string kDir = std::string(COREY_TEST_DATA_DIR) + "/analyze/";
 
-// Runs `fn`, expects a corey::Error of `kind` whose message contains every fragment.
-template <class Fn>
-void expect_error(Fn fn, ErrorKind kind, const std::vector<std::string>& fragments) {
-  try {
-    fn();
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == kind);
-    for (const auto& f : fragments) {
-      CAPTURE(e.what(), f);
-      CHECK(std::string(e.what()).find(f) != std::string::npos);
-    }
-  }
-}
 }  // namespace
 
 TEST_CASE("npy files written by numpy are read in every float dtype", "[io]") {

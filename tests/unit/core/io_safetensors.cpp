@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "expect_error.hpp"
 #include "core/error.hpp"
 #include "core/npy.hpp"
 #include "core/safetensors.hpp"
@@ -9,22 +10,11 @@
 using namespace corey;
 using namespace corey::core;
 
+using corey::testing::expect_error;
+
 namespace {
 const std::string kDir = std::string(COREY_TEST_DATA_DIR) + "/analyze/";
 
-template <class Fn>
-void expect_error(Fn fn, ErrorKind kind, const std::vector<std::string>& fragments) {
-  try {
-    fn();
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == kind);
-    for (const auto& f : fragments) {
-      CAPTURE(e.what(), f);
-      CHECK(std::string(e.what()).find(f) != std::string::npos);
-    }
-  }
-}
 }  // namespace
 
 TEST_CASE("a safetensors file written by hand in Python is read", "[io]") {
