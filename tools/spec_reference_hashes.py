@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Writes reference_hashes.json: canonical JSON and SHA-256 values computed with Python's json and hashlib,
 an implementation independent of corey's, for tests/unit/spec. Run from anywhere:
-    /usr/bin/python3 tests/data/specs/make_reference_hashes.py
+    /usr/bin/python3 tools/spec_reference_hashes.py
 """
 import hashlib
 import json
 import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "specs")
 
 
 def canonical(value):
@@ -92,7 +92,7 @@ def main():
         resolved = json.load(f)
     resolved_text = canonical(resolved)
     out = {
-        "generated_by": "tests/data/specs/make_reference_hashes.py (Python json + hashlib)",
+        "generated_by": "tools/spec_reference_hashes.py (Python json + hashlib)",
         "points": cases,
         "samples": [{"total": total, "count": count, "seed": seed, "indices": sample_indices(total, count, seed)}
                     for total, count, seed in [(100, 10, 7), (100, 10, 8), (1000, 37, 123456789), (5, 5, 1)]],
