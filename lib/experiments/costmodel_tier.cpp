@@ -1,4 +1,5 @@
 #include "experiments/costmodel_tier.hpp"
+#include "experiments/param_access.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -455,11 +456,7 @@ class CostmodelTier final : public Tier {
     record.fields["wall_s"] = wall_s;
     Json metrics = Json::object();
     metrics["rows"] = rows_json(tables);
-    std::string golden = string_param(point.params, spec, "golden");
-    // A relative golden directory is relative to the spec file, like `extends`, so a run does not depend
-    // on the directory corey was started from.
-    if (!golden.empty() && std::filesystem::path(golden).is_relative())
-      golden = (std::filesystem::path(spec.path).parent_path() / golden).lexically_normal().string();
+    const std::string golden = resolve_spec_path(string_param(point.params, spec, "golden"), &spec);
     if (!golden.empty()) {
       if (!std::filesystem::is_directory(golden)) {
         record.status = results::Status::failed;

@@ -121,7 +121,7 @@ PointParams parse_point(const Json& params, const spec::Spec* spec) {
   p.source.dtype = wrap("dtype", [&] { return dtype_from_string(param_value<std::string>(params, "dtype", spec)); });
   p.source.dist = wrap("dist", [&] { return bench::distribution_from_string(param_value<std::string>(params, "dist", spec)); });
   p.source.seed = static_cast<std::uint64_t>(param_value<std::int64_t>(params, "seed", spec));
-  p.source.u_file = param_value<std::string>(params, "activations", spec);
+  p.source.u_file = resolve_spec_path(param_value<std::string>(params, "activations", spec), spec);
   p.source.u_tensor = param_value<std::string>(params, "tensor", spec);
   p.impl = param_value<std::string>(params, "impl", spec);
   p.mode =

@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 #include <string>
 
 #include "core/error.hpp"
@@ -23,6 +24,15 @@ T param_value(const Json& params, const std::string& name, const spec::Spec* spe
   } catch (const Json::exception&) {
     bad_param(name, "has the wrong type (" + params.at(name).dump() + ")", spec);
   }
+}
+
+// A file named in a spec: relative paths are found beside the spec file (like `extends`) when they exist
+// there, else taken as given (relative to the working directory).
+inline std::string resolve_spec_path(const std::string& path, const spec::Spec* spec) {
+  namespace fs = std::filesystem;
+  if (path.empty() || fs::path(path).is_absolute() || !spec || spec->path.empty()) return path;
+  const fs::path beside = fs::path(spec->path).parent_path() / path;
+  return fs::exists(beside) ? beside.lexically_normal().string() : path;
 }
 
 }  // namespace corey::experiments

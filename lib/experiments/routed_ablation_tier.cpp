@@ -3,14 +3,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "bench/longbench.hpp"
 #include "bench/longbench_tasks.hpp"
 #include "bench/prompts.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "experiments/routed_matrix.hpp"
 #include "experiments/routed_model.hpp"
@@ -97,21 +96,6 @@ struct RoutedParams {
 };
 
 // A relative path is looked up next to the spec file first (as `extends` is), then from the working directory.
-std::string resolve_path(const std::string& path, const spec::Spec* spec) {
-  namespace fs = std::filesystem;
-  if (path.empty() || fs::path(path).is_absolute() || !spec || spec->path.empty()) return path;
-  const fs::path beside = fs::path(spec->path).parent_path() / path;
-  return fs::exists(beside) ? beside.lexically_normal().string() : path;
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_io_error("cannot read prompt file '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   RoutedParams p;
   auto wrap = [&](const std::string& name, auto fn) {
@@ -126,9 +110,9 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
     Json model = params.at("model");
     if (model.is_object() && model.contains("checkpoint") && model["checkpoint"].is_string()) {
       const std::string ck = model["checkpoint"].get<std::string>();
-      if (ck.rfind("synthetic:", 0) != 0) model["checkpoint"] = resolve_path(ck, spec);
+      if (ck.rfind("synthetic:", 0) != 0) model["checkpoint"] = resolve_spec_path(ck, spec);
       const std::string tok = model.value("tokenizer", std::string("auto"));
-      if (tok != "auto" && tok != "byte") model["tokenizer"] = resolve_path(tok, spec);
+      if (tok != "auto" && tok != "byte") model["tokenizer"] = resolve_spec_path(tok, spec);
     }
     return ModelSpec::from_json(model);
   });
@@ -147,8 +131,8 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
     if (p.max_tokens < 1) throw_usage_error("max_tokens must be >= 1");
     std::string base;
     if (prompt.contains("file")) {
-      const std::string file = resolve_path(prompt["file"].get<std::string>(), spec);
-      base = read_text_file(file);
+      const std::string file = resolve_spec_path(prompt["file"].get<std::string>(), spec);
+      base = read_file(file);
       p.prompt_label = "file:" + prompt["file"].get<std::string>();
     } else {
       const std::string text = prompt.value("text", std::string("default"));
@@ -187,7 +171,7 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   }
   p.scheduler.guard_fallback = guard.value("fallback", std::int64_t{512});
   p.scheduler.guard_min_delta_buckets = static_cast<int>(guard.value("min_delta_buckets", std::int64_t{2}));
-  p.learned_table = resolve_path(param_value<std::string>(params, "learned_table", spec), spec);
+  p.learned_table = resolve_spec_path(param_value<std::string>(params, "learned_table", spec), spec);
   if (!p.learned_table.empty()) {
     p.scheduler.table =
         wrap("learned_table", [&] { return sched::LearnedTable::load(p.learned_table, p.scheduler.guard_fallback); });
@@ -235,8 +219,8 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   for (const std::string& t : q.tasks) {
     std::string file = task_files.contains(t) ? task_files[t].get<std::string>() : t + ".jsonl";
     if (!dataset_dir.empty() && !std::filesystem::path(file).is_absolute())
-      file = (std::filesystem::path(resolve_path(dataset_dir, spec)) / file).string();
-    q.files.push_back(resolve_path(file, spec));
+      file = (std::filesystem::path(resolve_spec_path(dataset_dir, spec)) / file).string();
+    q.files.push_back(resolve_spec_path(file, spec));
   }
   q.on_bad_record = wrap("on_bad_record", [&] { return bench::on_bad_record_from_string(param_value<std::string>(params, "on_bad_record", spec)); });
   q.include_ppl = param_value<bool>(params, "include_ppl", spec);
