@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "backend_stream.hpp"
@@ -93,6 +94,8 @@ Json describe_devices() {
 
 cudaStream_t backend_stream(int device) {
   static std::map<int, cudaStream_t> streams;  // lives for the process, like the device context
+  static std::mutex mutex;                       // --devices workers reach this concurrently
+  std::lock_guard lock(mutex);
   auto it = streams.find(device);
   if (it != streams.end()) return it->second;
   set_device(device);
@@ -175,12 +178,16 @@ void DeviceBuffer::fill_bytes(int value) { check(cudaMemset(data_, value, bytes_
 
 void flush_l2(int device) {
   static std::map<int, DeviceBuffer> buffers;  // one per device, allocated once, kept for the process
+  static std::mutex mutex;                      // --devices workers reach this concurrently
+  std::unique_lock lock(mutex);
   auto it = buffers.find(device);
   if (it == buffers.end()) {
+    set_device(device);
     int l2 = 0;
     check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), "cudaDeviceGetAttribute(L2)");
     it = buffers.emplace(device, DeviceBuffer(static_cast<std::size_t>(l2) * 2)).first;
   }
+  lock.unlock();  // map nodes are stable, so the buffer outlives the lock
   check(cudaMemsetAsync(it->second.data(), 0, it->second.bytes(), backend_stream(device)),
         "cudaMemsetAsync(L2 flush)");
 }

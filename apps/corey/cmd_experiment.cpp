@@ -1,12 +1,14 @@
 // The four experiment subcommands: one runner, a different tier each (ARCHITECTURE.md §1).
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "experiments/device_hooks.hpp"
+#include "experiments/device_pool.hpp"
 #include "experiments/runner.hpp"
 #include "experiments/spec_loading.hpp"
 #include "plan_printing.hpp"
@@ -28,6 +30,7 @@ struct ExperimentArgs {
   std::string order;
   std::string seed;
   std::string backend = "auto";
+  std::string devices;
   std::vector<std::string> formats;
   std::vector<std::string> points;
   bool quiet = false;
@@ -41,11 +44,16 @@ const char* description_of(std::string_view name) {
   return "Tier 3 study: prompt pool, feature scan, per-regime chunk sweep";
 }
 
-experiments::Backend choose_backend(const std::string& requested) {
+experiments::Backend choose_backend(const std::string& requested, bool devices_given) {
   const bool have_cuda = experiments::cuda_device_count() > 0;
-  if (requested == "cpu") return experiments::Backend::cpu;
-  if (requested == "cuda") {
-    if (!have_cuda) throw_usage_error("--backend cuda: no CUDA device is available (or corey was built without CUDA)");
+  if (requested == "cpu") {
+    if (devices_given) throw_usage_error("--devices selects CUDA devices, but --backend cpu runs on the host");
+    return experiments::Backend::cpu;
+  }
+  if (requested == "cuda" || devices_given) {
+    if (!have_cuda)
+      throw_usage_error(std::string(requested == "cuda" ? "--backend cuda" : "--devices") +
+                        ": no CUDA device is available (or corey was built without CUDA)");
     return experiments::Backend::cuda;
   }
   return have_cuda ? experiments::Backend::cuda : experiments::Backend::cpu;
@@ -84,7 +92,20 @@ void run_command(const std::string& experiment, const ExperimentArgs& args) {
     options.seed = std::strtoull(args.seed.c_str(), &end, 10);
     if (*end != '\0') throw_usage_error("--seed '" + args.seed + "' is not a non-negative integer");
   }
-  options.backend = choose_backend(args.backend);
+  if (!args.devices.empty() && args.devices != "all") {
+    // The syntax and the tier's one-device rule come before any device is looked at, so the answer is the
+    // same on a machine without one.
+    const auto listed = experiments::parse_devices(args.devices, std::numeric_limits<int>::max());
+    experiments::check_devices_allowed(*tier, listed.size());
+  }
+  options.backend = choose_backend(args.backend, !args.devices.empty());
+  if (!args.devices.empty()) {
+    options.devices = experiments::parse_devices(args.devices, experiments::cuda_device_count());
+  } else if (options.backend == experiments::Backend::cuda && !spec.devices.empty()) {
+    // The spec's list applies to CUDA runs only, so the same spec still runs on a CPU-only machine.
+    for (const auto& d : spec.devices) options.devices.push_back(d.get<int>());
+    experiments::check_devices(options.devices, experiments::cuda_device_count(), "devices (" + spec.path + ")");
+  }
   options.shard = shard;
   options.strategy = strategy;
   options.formats = args.formats.empty() ? spec.output.value("formats", std::vector<std::string>{}) : args.formats;
@@ -120,6 +141,9 @@ void add_experiment_commands(CLI::App& app) {
     cmd->add_option("--order", args->order, "execution order: sequential | interleaved | random");
     cmd->add_option("--seed", args->seed, "seed of the execution order");
     cmd->add_option("--backend", args->backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+    cmd->add_option("--devices", args->devices,
+                    "CUDA devices, one worker each: 0,1,... or all (as CUDA_VISIBLE_DEVICES shows them); "
+                    "default: the spec's devices, else device 0");
     cmd->add_option("--format", args->formats, "derived tables to write beside the results: md, csv")
         ->delimiter(',')
         ->check(CLI::IsMember({"md", "csv", "json"}));

@@ -21,6 +21,9 @@ struct RunOptions {
   std::optional<ExecutionOrder> order;   // empty: spec order.mode, else sequential
   std::optional<std::uint64_t> seed;     // order seed; empty: spec order.seed, else 0
   Backend backend = Backend::cpu;
+  // CUDA devices, one worker thread each (backend cuda only). Empty: one worker, on device 0 when the
+  // backend is cuda.
+  std::vector<int> devices;
   ShardIdentity shard;
   ShardStrategy strategy = ShardStrategy::round_robin;
   std::vector<std::string> formats;      // derived tables to write beside the results: md, csv

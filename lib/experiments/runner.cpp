@@ -10,10 +10,13 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 
 #include "core/atomic_file.hpp"
+#include "experiments/device_hooks.hpp"
+#include "experiments/device_pool.hpp"
 #include "experiments/environment.hpp"
 #include "experiments/yaml_emit.hpp"
 #include "results/jsonl_stream.hpp"
@@ -130,6 +133,70 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// One worker thread of a run: its device, its own tier instance (tiers keep per-device state such as
+// executors and buffers) and what it did.
+struct Worker {
+  int device = -1;
+  std::string uuid;  // from describe_devices(); empty on the host
+  std::string name;
+  std::unique_ptr<Tier> owned;
+  Tier* tier = nullptr;
+  std::size_t points_measured = 0;
+  double busy_s = 0.0;
+  double wall_s = 0.0;
+};
+
+std::vector<Worker> make_workers(const spec::Spec& spec, Tier& tier, const RunOptions& options, const Json& env,
+                                 const TierFactory& make_worker_tier) {
+  std::vector<int> devices = options.devices;
+  if (devices.empty()) {
+    devices.push_back(options.backend == Backend::cuda ? 0 : -1);
+  } else {
+    if (options.backend != Backend::cuda)
+      throw_usage_error("--devices selects CUDA devices, but the backend is cpu: use --backend cuda or drop --devices");
+    check_devices_allowed(tier, devices.size());
+    check_devices(devices, cuda_device_count(), "--devices");
+  }
+  std::vector<Worker> workers(devices.size());
+  for (std::size_t w = 0; w < devices.size(); ++w) {
+    Worker& worker = workers[w];
+    worker.device = devices[w];
+    const Json described = worker.device >= 0 ? describe_device(env["devices"], worker.device) : Json(nullptr);
+    if (described.is_object() && described.contains("uuid") && described["uuid"].is_string())
+      worker.uuid = described["uuid"].get<std::string>();
+    if (described.is_object() && described.contains("name") && described["name"].is_string())
+      worker.name = described["name"].get<std::string>();
+    if (w == 0) {
+      worker.tier = &tier;
+      continue;
+    }
+    worker.owned = make_worker_tier ? make_worker_tier() : make_tier(spec.experiment);
+    if (!worker.owned) throw_usage_error("no tier for experiment '" + spec.experiment + "'");
+    worker.tier = worker.owned.get();
+  }
+  return workers;
+}
+
+Json worker_json(std::size_t index, const Worker& worker) {
+  Json j;
+  j["worker"] = index;
+  j["device"] = worker.device >= 0 ? Json(worker.device) : Json(nullptr);
+  j["uuid"] = worker.uuid.empty() ? Json(nullptr) : Json(worker.uuid);
+  j["name"] = worker.name.empty() ? Json(nullptr) : Json(worker.name);
+  j["points_measured"] = worker.points_measured;
+  j["busy_s"] = worker.busy_s;
+  j["wall_s"] = worker.wall_s;
+  return j;
+}
+
+// A crash mid-append leaves an unterminated last line; appending after it would glue the next record onto
+// it, so the stream is cut back to its last complete line first.
+void drop_partial_line(const std::string& jsonl_path) {
+  const std::string text = read_file(jsonl_path);
+  const std::size_t last_newline = text.rfind('\n');
+  std::filesystem::resize_file(jsonl_path, last_newline == std::string::npos ? 0 : last_newline + 1);
+}
+
 results::Record run_one(Tier& tier, const spec::Point& point, RunContext& ctx) {
   results::Record record;
   try {
@@ -171,7 +238,8 @@ std::string to_string(ExecutionOrder order) {
   return "sequential";
 }
 
-RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& tier, const RunOptions& options) {
+RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& tier, const RunOptions& options,
+                          const TierFactory& make_worker_tier) {
   const auto wall_start = std::chrono::steady_clock::now();
   const std::string started_at = utc_now();
   const ExecutionOrder order = options.order ? *options.order
@@ -183,6 +251,7 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
 
   const Json env = environment_block(options.backend == Backend::cpu && tier.name() != "costmodel");
   const Json fingerprint = Json{{"spec_sha256", spec.hash()}, {"env", environment_fingerprint(env)}};
+  std::vector<Worker> workers = make_workers(spec, tier, options, env, make_worker_tier);
   const std::string run_id = make_run_id();
   const std::string out_dir = resolve_out_dir(spec, options, run_id);
   const std::string stem = shard_file_stem(options.shard.index, options.shard.count);
@@ -198,8 +267,11 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
   const auto previous = results::read_jsonl(jsonl_path);
   if (!previous.objects.empty() && !options.resume)
     throw_usage_error(jsonl_path + " already holds results; use --resume to continue that run or --out for a new one");
-  if (previous.truncated_tail && !options.quiet)
-    std::fprintf(stderr, "corey: warning: %s ends in a partly written line (a crash); it is ignored\n", jsonl_path.c_str());
+  if (previous.truncated_tail) {
+    if (!options.quiet)
+      std::fprintf(stderr, "corey: warning: %s ends in a partly written line (a crash); it is dropped\n", jsonl_path.c_str());
+    drop_partial_line(jsonl_path);
+  }
   std::map<std::string, std::size_t> index_of;
   for (const auto& p : plan.points) index_of[p.id] = p.index;
   for (const auto& object : previous.objects) {
@@ -220,23 +292,46 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
   results::JsonlWriter stream(jsonl_path);
 
   SignalGuard signals;
-  RunContext ctx{spec, options.backend, options.backend == Backend::cuda ? 0 : -1, &g_cancel};
-  const auto todo = execution_order(mine, order, seed);
-  Progress progress(todo.size(), !options.quiet);
+  WorkQueue queue(execution_order(mine, order, seed));
+  Progress progress(mine.size(), !options.quiet);
+  std::mutex mutex;  // guards the stream, `finished`, `done` and the progress line
   std::size_t done = 0;
-  for (std::size_t index : todo) {
-    if (g_cancel.load()) break;
-    const auto& point = plan.points[index];
-    if (finished.count(index) == 0) {
-      progress.update(done, point.id);
-      auto record = run_one(tier, point, ctx);
-      if (g_cancel.load() && record.status != results::Status::ok) break;  // abandoned mid-point: not a result
-      record.fields["fingerprint"] = fingerprint;
-      stream.append(record.to_json());
-      finished[index] = std::move(record);
-    }
-    ++done;
-  }
+  run_workers(
+      workers.size(),
+      [&](std::size_t w) {
+        Worker& worker = workers[w];
+        const auto worker_start = std::chrono::steady_clock::now();
+        RunContext ctx{spec, options.backend, worker.device, &g_cancel};
+        while (!g_cancel.load()) {
+          const auto next = queue.next();
+          if (!next) break;
+          const auto& point = plan.points[*next];
+          {
+            std::lock_guard lock(mutex);
+            if (finished.count(*next) != 0) {
+              ++done;
+              continue;
+            }
+            progress.update(done, point.id);
+          }
+          const auto point_start = std::chrono::steady_clock::now();
+          auto record = run_one(*worker.tier, point, ctx);
+          worker.busy_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
+          if (g_cancel.load() && record.status != results::Status::ok) break;  // abandoned mid-point: not a result
+          if (worker.device >= 0) {
+            record.device = worker.device;
+            if (!worker.uuid.empty()) record.fields["device_uuid"] = worker.uuid;
+          }
+          record.fields["fingerprint"] = fingerprint;
+          std::lock_guard lock(mutex);
+          stream.append(record.to_json());
+          finished[*next] = std::move(record);
+          ++worker.points_measured;
+          ++done;
+        }
+        worker.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - worker_start).count();
+      },
+      [] { g_cancel.store(true); });
   progress.finish();
 
   results::ResultsFile file;
@@ -271,13 +366,25 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
                       {"source", options.shard.source}, {"slurm", options.shard.slurm}, {"plan", plan_ids}};
   run["order"] = Json{{"mode", to_string(order)}, {"seed", seed}};
   run["backend"] = options.backend == Backend::cuda ? "cuda" : "cpu";
+  Json devices = Json::array();
+  Json worker_list = Json::array();
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    if (workers[w].device >= 0) devices.push_back(workers[w].device);
+    worker_list.push_back(worker_json(w, workers[w]));
+  }
+  run["devices"] = devices;
+  run["workers"] = worker_list;
   run["skipped"] = skipped;
   file.run = run;
   file.env = env;
+  if (workers.size() > 1)
+    file.env["warnings"].push_back(std::to_string(workers.size()) +
+                                   " devices measured concurrently by one process (they share the host CPU)");
   file.tables = tier.summarize(spec, file.records);
   file.run["finished_at"] = utc_now();
-
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  file.run["wall_s"] = wall_s;
+
   write_file_atomic(results_path, file.to_json(wall_s).dump() + "\n");
   const std::string caption = "run " + file.run["run_id"].get<std::string>() + ", spec " + spec.hash().substr(0, 12);
   for (const auto& format : options.formats) {

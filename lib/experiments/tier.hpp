@@ -39,6 +39,9 @@ class Tier {
     (void)point;
     return 1.0;
   }
+  // Whether points may be measured by concurrent workers on different devices (`--devices` with more than
+  // one): false for studies whose rows must share one process and device (HARNESS.md §8.2).
+  virtual bool points_independent() const { return true; }
   // Aggregates the records of one run into tables (pure: records in, tables out).
   virtual std::vector<results::Table> summarize(const spec::Spec& spec,
                                                 const std::vector<results::Record>& records) const = 0;
