@@ -85,7 +85,7 @@ std::vector<KeyRule> make_top_level_rules() {
                         leaf("block", ParamType::integer, Range::positive)}),
       section("output", {leaf("dir", ParamType::string), list_of("formats", ParamType::string, {"json", "csv", "md"}),
                          choice("samples", {"inline", "sidecar", "none"})}),
-      list_of("report", ParamType::string),
+      leaf("report", ParamType::list),  // entries checked by check_report_entries
       non_negative_list("devices"),
   };
 }

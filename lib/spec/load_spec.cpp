@@ -4,6 +4,7 @@
 
 #include "spec/document_rules.hpp"
 #include "spec/paths.hpp"
+#include "spec/report_entries.hpp"
 #include "spec/spec.hpp"
 #include "spec/suggest.hpp"
 #include "spec/sweep.hpp"
@@ -321,6 +322,7 @@ Spec load_spec(const std::string& path, const std::vector<std::string>& set_over
   interpolate_strings(doc.root, "", {{"name", name}}, where);
   check_section(doc.root, top_level_rules(), "", "", where);
   check_cross_fields(doc.root, where);
+  if (const auto it = doc.root.find("report"); it != doc.root.end()) check_report_entries(*it, where);
 
   const std::string cli(experiment_from_cli);
   if (const auto it = doc.root.find("experiment"); it != doc.root.end()) {
