@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/npy.hpp"
+#include "experiments/device_hooks.hpp"
 #include "model/bpe_tokenizer.hpp"
 #include "model/checkpoint.hpp"
 #include "model/cpu_model_runner.hpp"
@@ -25,6 +26,9 @@ struct GenerateArgs {
   std::string tokenizer = "auto";
   std::int64_t chunk = 0;
   unsigned threads = 0;
+  std::string backend = "cpu";
+  std::string dtype = "fp32";
+  int device = 0;
   bool json = false;
 };
 
@@ -54,6 +58,22 @@ std::unique_ptr<model::Tokenizer> pick_tokenizer(const GenerateArgs& a) {
   return model::BpeTokenizer::from_file(a.tokenizer);
 }
 
+// The CPU runner, or the CUDA one through the hook a CUDA build installs.
+std::unique_ptr<model::ModelRunner> make_runner(const GenerateArgs& a, model::MambaWeights weights) {
+  if (a.backend == "cpu") {
+    if (a.dtype != "fp32") throw_usage_error("--dtype " + a.dtype + ": the CPU backend runs fp32 weights only");
+    return std::make_unique<model::CpuModelRunner>(std::move(weights), a.threads);
+  }
+  const experiments::DeviceHooks& hooks = experiments::device_hooks();
+  if (!hooks.make_model_runner)
+    throw Error(ErrorKind::environment, "--backend cuda: this corey was built without the CUDA backend");
+  const int devices = experiments::cuda_device_count();
+  if (a.device < 0 || a.device >= devices)
+    throw Error(ErrorKind::environment, "--backend cuda: no CUDA device " + std::to_string(a.device) + " (" +
+                                            std::to_string(devices) + " found)");
+  return hooks.make_model_runner(a.device, weights, dtype_from_string(a.dtype));
+}
+
 void run_generate(const GenerateArgs& a) {
   if (a.prompt.empty() == a.ids.empty()) throw_usage_error("generate: give exactly one of --prompt or --ids");
   const model::Checkpoint checkpoint(a.checkpoint);
@@ -69,7 +89,8 @@ void run_generate(const GenerateArgs& a) {
   }
   model::MambaWeights weights = model::load_weights(checkpoint);
   for (const std::string& note : weights.notes) std::fprintf(stderr, "corey: warning: %s\n", note.c_str());
-  model::CpuModelRunner runner(std::move(weights), a.threads);
+  const std::unique_ptr<model::ModelRunner> runner_ptr = make_runner(a, std::move(weights));
+  model::ModelRunner& runner = *runner_ptr;
   model::PrefillOptions options;
   options.chunk = a.chunk;
   const model::GenerationResult result =
@@ -96,7 +117,7 @@ void run_generate(const GenerateArgs& a) {
 
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
-  auto* cmd = app.add_subcommand("generate", "greedy generation with a Mamba checkpoint on the CPU backend");
+  auto* cmd = app.add_subcommand("generate", "greedy generation with a Mamba checkpoint (CPU or CUDA backend)");
   cmd->add_option("--checkpoint", args->checkpoint, "HF checkpoint directory (config.json + safetensors)")->required();
   auto* prompt = cmd->add_option("--prompt", args->prompt, "prompt text (needs a tokenizer)");
   auto* ids = cmd->add_option("--ids", args->ids, "prompt token ids, comma-separated (e.g. 1,2,3)");
@@ -109,6 +130,13 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--chunk", args->chunk, "scan chunk size for the prefill (0 = the whole prompt)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", args->threads, "CPU scan threads (0 = all cores)");
+  cmd->add_option("--backend", args->backend, "cpu, or cuda (a CUDA build with a device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--dtype", args->dtype, "weights and activations on the CUDA backend: fp32, fp16 or bf16")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+      ->capture_default_str();
+  cmd->add_option("--device", args->device, "CUDA device index")->capture_default_str();
   cmd->add_flag("--json", args->json, "print {\"new_ids\": [...]} as JSON");
   cmd->callback([args] { run_generate(*args); });
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "entropy/cpu_stats.hpp"
 
 namespace corey::model {
 namespace {
@@ -32,6 +33,13 @@ RowMat rms_norm(const RowMat& x, const std::vector<float>& w, double eps) {
 float silu(float v) { return v / (1.0f + std::exp(-v)); }
 
 }  // namespace
+
+std::int64_t apply_guard(const BackendChunkRule& rule, std::int64_t q) {
+  if (rule.guard_fallback < 1) return q;
+  const double delta = std::abs(std::nearbyint(std::log2(static_cast<double>(q))) -
+                                std::nearbyint(std::log2(static_cast<double>(rule.guard_fallback))));
+  return delta < rule.guard_min_delta_buckets ? rule.guard_fallback : q;
+}
 
 bool PrefillResult::all_honoured() const {
   return std::all_of(scans.begin(), scans.end(), [](const LayerScanRecord& s) {
@@ -105,7 +113,14 @@ std::vector<float> CpuModelRunner::forward(std::span<const std::int32_t> ids, co
     }
 
     std::int64_t q = options.chunk > 0 ? options.chunk : L;
-    if (options.hook) {
+    std::optional<double> entropy;
+    if (options.backend_rule) {
+      const BackendChunkRule& rule = *options.backend_rule;
+      const entropy::ChunkChoice choice =
+          stats_.choose_chunk(entropy::contiguous_view(u.data(), DType::f32, 1, D, L), rule.statistic, rule.rule);
+      q = apply_guard(rule, choice.chunk);
+      entropy = choice.entropy.value;
+    } else if (options.hook) {
       LayerActivation activation;
       activation.layer = layer;
       activation.seqlen = L;
@@ -151,7 +166,7 @@ std::vector<float> CpuModelRunner::forward(std::span<const std::int32_t> ids, co
     chunk.mode = options.chunk_mode;
     chunk.chunk = q;
     const scan::ChunkReport report = scan_.run(p, chunk);
-    if (scans) scans->push_back(LayerScanRecord{layer, q, report});
+    if (scans) scans->push_back(LayerScanRecord{layer, q, entropy, report});
 
     hidden += (as_matrix(w.out_proj, M, D) * y).transpose();
   }

@@ -5,6 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
+#include "entropy/chunk_rule.hpp"
+#include "entropy/stats_op.hpp"
 #include "model/config.hpp"
 #include "scan/scan_op.hpp"
 
@@ -24,10 +28,26 @@ struct LayerActivation {
 // Chooses the chunk Q the layer's scan runs with (the chunk scheduler's entry point into the model).
 using ChunkHook = std::function<std::int64_t(const LayerActivation&)>;
 
+// A chunk scheduler the backend evaluates itself, beside the scan (the routed tier's `device_*` rows): the
+// statistic of each layer's post-conv activation, the entropy -> chunk rule (PAPER.md §2.3) and an optional
+// guard (sched::GuardedScheduler semantics), all in the backend's memory. On CUDA a layer's prefill is then
+// statistics -> rule -> scan, stream-ordered, with no host round trip; the chosen chunks and entropies are
+// read back once, after the last layer.
+struct BackendChunkRule {
+  entropy::Statistic statistic;
+  entropy::ChunkRule rule;
+  std::int64_t guard_fallback = 0;  // 0: no guard; else F replaces Q when |round(log2 Q) - round(log2 F)| < m
+  int guard_min_delta_buckets = 0;  // m
+};
+
+// The rule's guard applied to a chosen chunk: the fallback when q lies fewer than m log2 buckets from it.
+std::int64_t apply_guard(const BackendChunkRule& rule, std::int64_t q);
+
 struct PrefillOptions {
   scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
   std::int64_t chunk = 0;  // Q for every layer when no hook is set; 0 = the whole prompt in one chunk
   ChunkHook hook;          // when set, called once per layer; its Q overrides `chunk`
+  std::optional<BackendChunkRule> backend_rule;  // when set, chooses every layer's Q; overrides hook and chunk
   bool all_logits = true;  // logits for every prompt position, else only for the last one
 };
 
@@ -35,6 +55,7 @@ struct PrefillOptions {
 struct LayerScanRecord {
   std::int64_t layer = 0;
   std::int64_t chunk_requested = 0;
+  std::optional<double> entropy;  // the statistic a backend rule used, in its units
   scan::ChunkReport report;
 };
 

@@ -1,0 +1,241 @@
+// Batch-1 benchmark of the CUDA ModelRunner (issue 6): decode time per token (the CUDA Graph of one token,
+// CUDA events around each replay, warm-up first, median and p10/p90 over >= 200 tokens) against the
+// weight-read floors of KERNELS.md §11, and prefill throughput for prompts of 128, 1024 and 4096 tokens.
+// Synthetic weights of the mamba-130m / mamba-370m shapes (KERNELS.md §4.4 statistics); the values do not
+// change the work, only the shapes do. Writes one JSON document.
+//
+//   corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] [--tokens 200] [--quick]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "corey/build_info.hpp"
+#include "cuda_backend.hpp"
+#include "model/cuda_model_runner.hpp"
+#include "model/synthetic_checkpoint.hpp"
+
+namespace cc = corey::cuda;
+using corey::DType;
+using corey::Json;
+
+namespace {
+
+// KERNELS.md §11: µs per token at batch 1 (weights read once per token, tied head included).
+double floor_us(const std::string& model, DType dtype) {
+  const double fp32 = model == "mamba-130m" ? 121.0 : model == "mamba-370m" ? 347.0 : 0.0;
+  return dtype == DType::f32 ? fp32 : fp32 / 2.0;
+}
+
+// A cheap deterministic stand-in for normal(0, std): uniform with the same standard deviation.
+void fill_uniform(std::vector<float>& v, std::int64_t n, float std_dev, std::uint64_t& state) {
+  v.resize(static_cast<std::size_t>(n));
+  const float half_width = std_dev * std::sqrt(3.0f);
+  for (float& x : v) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const float u01 = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);
+    x = (2.0f * u01 - 1.0f) * half_width;
+  }
+}
+
+corey::model::MambaWeights synthetic(const corey::model::MambaConfig& c) {
+  std::uint64_t state = 42;
+  corey::model::MambaWeights w;
+  w.config = c;
+  const std::int64_t M = c.d_model, D = c.d_inner, N = c.d_state, K = c.d_conv, R = c.dt_rank;
+  fill_uniform(w.embeddings, c.vocab_size * M, 0.02f, state);
+  for (std::int64_t l = 0; l < c.n_layer; ++l) {
+    corey::model::LayerWeights lw;
+    lw.norm.assign(static_cast<std::size_t>(M), 1.0f);
+    fill_uniform(lw.in_proj, 2 * D * M, 0.02f, state);
+    fill_uniform(lw.conv_w, D * K, 0.02f, state);
+    lw.conv_b.assign(static_cast<std::size_t>(D), 0.0f);
+    fill_uniform(lw.x_proj, c.x_proj_rows() * D, 0.02f, state);
+    fill_uniform(lw.dt_proj_w, D * R, 0.02f, state);
+    lw.dt_proj_b.assign(static_cast<std::size_t>(D), std::log(std::expm1(0.01f)));  // softplus⁻¹(δ₀ = 0.01)
+    lw.A_log.resize(static_cast<std::size_t>(D * N));
+    for (std::int64_t i = 0; i < D * N; ++i) lw.A_log[static_cast<std::size_t>(i)] = std::log(static_cast<float>(i % N + 1));
+    lw.D_skip.assign(static_cast<std::size_t>(D), 1.0f);
+    fill_uniform(lw.out_proj, M * D, 0.02f, state);
+    w.layers.push_back(std::move(lw));
+  }
+  w.norm_f.assign(static_cast<std::size_t>(M), 1.0f);
+  return w;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+Json decode_section(cc::CudaModelRunner& runner, const std::string& model, int tokens, int warmup) {
+  const std::int32_t V = static_cast<std::int32_t>(runner.config().vocab_size);
+  std::vector<std::int32_t> prompt(16);
+  for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<std::int32_t>((i * 7919 + 13) % V);
+  corey::model::PrefillOptions options;
+  options.all_logits = false;
+  runner.prefill(prompt, options);
+  cc::Timer timer(0);
+  std::int32_t id = 17;
+  for (int i = 0; i < warmup; ++i) runner.enqueue_decode((id + i) % V);
+  runner.read_decode_logits();
+  std::vector<double> us;
+  for (int i = 0; i < tokens; ++i) {
+    timer.start();
+    runner.enqueue_decode((id + 31 * i) % V);
+    timer.stop();
+    us.push_back(timer.elapsed_s() * 1e6);
+  }
+  // Back-to-back tokens (no host wait between them): the steady-state rate of a generation loop that does
+  // not look at the logits.
+  timer.start();
+  for (int i = 0; i < tokens; ++i) runner.enqueue_decode((id + 17 * i) % V);
+  timer.stop();
+  const double back_to_back_us = timer.elapsed_s() * 1e6 / tokens;
+  const std::vector<float> logits = runner.read_decode_logits();
+  const bool finite = std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); });
+  const double floor = floor_us(model, runner.dtype());
+  const double median = percentile(us, 0.5);
+  Json j = Json::object();
+  j["tokens"] = tokens;
+  j["warmup_tokens"] = warmup;
+  j["median_us"] = median;
+  j["p10_us"] = percentile(us, 0.1);
+  j["p90_us"] = percentile(us, 0.9);
+  j["min_us"] = *std::min_element(us.begin(), us.end());
+  j["back_to_back_us_per_token"] = back_to_back_us;
+  j["floor_us"] = floor;
+  j["ratio_to_floor"] = floor > 0 ? median / floor : 0.0;
+  j["weight_bytes"] = runner.weight_bytes();
+  j["effective_weight_GBps"] = static_cast<double>(runner.weight_bytes()) / (median * 1e-6) / 1e9;
+  j["logits_finite"] = finite;
+  return j;
+}
+
+Json prefill_section(cc::CudaModelRunner& runner, const std::vector<std::int64_t>& lengths, int reps) {
+  const std::int32_t V = static_cast<std::int32_t>(runner.config().vocab_size);
+  Json rows = Json::array();
+  cc::Timer timer(0);
+  for (const std::int64_t L : lengths) {
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(L));
+    for (std::int64_t i = 0; i < L; ++i) ids[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 104729 + 7) % V);
+    corey::model::PrefillOptions options;  // inkernel, one chunk per layer, last logits only
+    options.all_logits = false;
+    for (int i = 0; i < 2; ++i) runner.prefill(ids, options);
+    std::vector<double> ms;
+    bool honoured = true;
+    for (int i = 0; i < reps; ++i) {
+      timer.start();
+      const corey::model::PrefillResult r = runner.prefill(ids, options);
+      timer.stop();
+      ms.push_back(timer.elapsed_s() * 1e3);
+      honoured = honoured && r.all_honoured();
+    }
+    const double median = percentile(ms, 0.5);
+    rows.push_back({{"prompt_tokens", L},
+                    {"reps", reps},
+                    {"median_ms", median},
+                    {"p10_ms", percentile(ms, 0.1)},
+                    {"p90_ms", percentile(ms, 0.9)},
+                    {"tokens_per_s", static_cast<double>(L) / (median * 1e-3)},
+                    {"all_honoured", honoured}});
+  }
+  return rows;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string out_path;
+  std::vector<std::string> models = {"mamba-130m", "mamba-370m"};
+  std::vector<std::string> dtypes = {"fp32", "bf16"};
+  int tokens = 200;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--out" && i + 1 < argc) {
+      out_path = argv[++i];
+    } else if (a == "--models" && i + 1 < argc) {
+      models = split(argv[++i]);
+    } else if (a == "--dtypes" && i + 1 < argc) {
+      dtypes = split(argv[++i]);
+    } else if (a == "--tokens" && i + 1 < argc) {
+      tokens = std::max(1, std::stoi(argv[++i]));
+    } else if (a == "--quick") {
+      quick = true;
+    } else {
+      std::cerr << "usage: corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] "
+                   "[--tokens 200] [--quick]\n";
+      return 2;
+    }
+  }
+  if (cc::device_count() == 0) {
+    std::puts("skipped: no CUDA device");
+    return 77;
+  }
+  try {
+    cc::set_device(0);
+    Json doc = Json::object();
+    doc["format"] = "corey.model-bench/1";
+    doc["git_sha"] = corey::build::git_sha;
+    doc["git_dirty"] = corey::build::git_dirty;
+    doc["cuda"] = cc::cuda_versions();
+    doc["devices"] = cc::describe_devices();
+    doc["method"] =
+        "batch 1, synthetic weights of the model's shape. decode: one CUDA Graph per token (embedding, 3 fused "
+        "kernels per layer with programmatic dependent launch, norm + head); CUDA events around each token's enqueue (4-byte id upload + graph "
+        "replay), waited one at a time, after warm-up; median and p10/p90. back_to_back: tokens enqueued without "
+        "host waits, total / tokens. prefill: events around prefill() (inkernel, one chunk per layer, last-position "
+        "logits), which includes the single report/logits read-back; 2 warm-ups, median of reps. Clocks not locked.";
+    doc["floors_source"] = "KERNELS.md §11 (weights read once per token at ~4.27 TB/s; bf16 = fp32 / 2)";
+    doc["quick"] = quick;
+    Json runs = Json::array();
+    for (const std::string& model : models) {
+      const corey::model::MambaWeights weights = synthetic(corey::model::config_like(model));
+      for (const std::string& dt : dtypes) {
+        const DType dtype = corey::dtype_from_string(dt);
+        Json run = Json::object();
+        run["model"] = model;
+        run["dtype"] = std::string(corey::to_string(dtype));
+        try {
+          cc::CudaModelRunner runner(0, weights, dtype);
+          run["decode"] = decode_section(runner, model, tokens, quick ? 5 : 50);
+          run["prefill"] = prefill_section(runner, quick ? std::vector<std::int64_t>{128} : std::vector<std::int64_t>{128, 1024, 4096},
+                                           quick ? 3 : 10);
+          std::printf("%s %s: decode median %.1f us (floor %.0f us, x%.2f), back-to-back %.1f us\n", model.c_str(),
+                      dt.c_str(), run["decode"]["median_us"].get<double>(), run["decode"]["floor_us"].get<double>(),
+                      run["decode"]["ratio_to_floor"].get<double>(),
+                      run["decode"]["back_to_back_us_per_token"].get<double>());
+          for (const Json& p : run["prefill"])
+            std::printf("  prefill L=%lld: %.3f ms, %.0f tok/s\n", p["prompt_tokens"].get<long long>(),
+                        p["median_ms"].get<double>(), p["tokens_per_s"].get<double>());
+        } catch (const cc::OutOfMemory& e) {
+          run["status"] = "oom";
+          run["reason"] = e.what();
+        }
+        runs.push_back(run);
+        if (!out_path.empty()) std::ofstream(out_path) << Json{{"partial", true}, {"runs", runs}}.dump(1) << "\n";
+      }
+    }
+    doc["runs"] = runs;
+    if (!out_path.empty()) std::ofstream(out_path) << doc.dump(1) << "\n";
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,354 @@
+#include "cuda_model_runner.hpp"
+
+#include <string>
+
+#include "backend_stream.hpp"
+#include "core/error.hpp"
+#include "cuda_check.hpp"
+#include "prefill_kernels.hpp"
+#include "scan_kernel.hpp"
+
+namespace corey::cuda {
+
+// Written by the device during a prefill, read back once after the last layer.
+struct CudaModelRunner::LayerSlots {
+  std::int32_t chunks;         // += 1 per scan block per executed chunk
+  std::int32_t q_used;         // the Q the scan kernel used
+  unsigned long long tokens;   // tokens processed per row
+  std::int32_t q_chosen;       // the backend rule's Q (after the guard)
+  float entropy;               // the backend rule's statistic
+};
+
+namespace {
+
+constexpr int kStates = 16;
+constexpr int kDecodeIdSlots = 256;  // pinned ring of token ids, so back-to-back enqueues never race a copy
+
+std::int64_t bytes_of(std::int64_t elements, std::size_t elem) { return elements * static_cast<std::int64_t>(elem); }
+
+char* at(const DeviceBuffer& buffer, std::int64_t byte_offset) { return static_cast<char*>(buffer.data()) + byte_offset; }
+
+}  // namespace
+
+CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights, DType dtype) : device_(device) {
+  const model::MambaConfig& c = weights.config;
+  if (c.d_state != kStates)
+    throw_usage_error("CUDA model: d_state must be 16 (the seq scan's state count), got " + std::to_string(c.d_state));
+  if (c.d_conv < 1) throw_usage_error("CUDA model: d_conv must be >= 1");
+  set_device(device);
+  stream_ = backend_stream(device);
+  weights_ = upload_weights(weights, dtype);
+  io_ = io_type(dtype);
+  elem_ = dtype_bytes(dtype);
+  gemm_ = std::make_unique<Gemm>(stream_);
+  scan_ = std::make_unique<ScanRunner>(device);
+  stats_ = make_stats_op(device);
+
+  const std::int64_t D = c.d_inner, M = c.d_model, K = c.d_conv, P = c.x_proj_rows();
+  conv_state_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(c.n_layer * D * (K - 1), elem_)) + 16);
+  ssm_state_ = DeviceBuffer(static_cast<std::size_t>(c.n_layer * D * kStates) * sizeof(float));
+  slots_ = DeviceBuffer(static_cast<std::size_t>(c.n_layer) * sizeof(LayerSlots));
+
+  shape_.M = static_cast<int>(M);
+  shape_.D = static_cast<int>(D);
+  shape_.R = static_cast<int>(c.dt_rank);
+  shape_.K = static_cast<int>(K);
+  shape_.V = c.vocab_size;
+  shape_.eps = static_cast<float>(c.norm_eps);
+  shape_.io = io_;
+  dec_id_ = DeviceBuffer(sizeof(std::int32_t));
+  dec_hidden_ = DeviceBuffer(static_cast<std::size_t>(M) * sizeof(float));
+  dec_u_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
+  dec_z_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
+  dec_partials_ = DeviceBuffer(static_cast<std::size_t>(decode_partial_blocks(static_cast<int>(D)) * P) * sizeof(float));
+  dec_y_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
+  dec_logits_ = DeviceBuffer(static_cast<std::size_t>(c.vocab_size) * sizeof(float));
+  check(cudaMallocHost(&host_id_, kDecodeIdSlots * sizeof(std::int32_t)), "cudaMallocHost(token id)");
+  check(cudaMallocHost(&host_logits_, static_cast<std::size_t>(c.vocab_size) * sizeof(float)), "cudaMallocHost(logits)");
+  reset();
+}
+
+CudaModelRunner::~CudaModelRunner() {
+  if (decode_graph_) cudaGraphExecDestroy(decode_graph_);
+  cudaFreeHost(host_id_);
+  cudaFreeHost(host_logits_);
+}
+
+void CudaModelRunner::reset() {
+  set_device(device_);
+  check(cudaMemsetAsync(conv_state_.data(), 0, conv_state_.bytes(), stream_), "cudaMemsetAsync(conv state)");
+  check(cudaMemsetAsync(ssm_state_.data(), 0, ssm_state_.bytes(), stream_), "cudaMemsetAsync(ssm state)");
+}
+
+void CudaModelRunner::check_ids(std::span<const std::int32_t> ids) const {
+  const std::int64_t V = weights_.config.vocab_size;
+  for (const std::int32_t id : ids) {
+    if (id < 0 || id >= V)
+      throw Error(ErrorKind::usage,
+                  "token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(V));
+  }
+}
+
+void CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32) {
+  const model::MambaConfig& c = weights_.config;
+  const std::int64_t D = c.d_inner, M = c.d_model, P = c.x_proj_rows();
+  auto sized = [](std::int64_t bytes) { return DeviceBuffer(static_cast<std::size_t>(bytes)); };
+  if (L > cap_tokens_) {
+    ids_ = sized(L * 4);
+    hidden_ = sized(L * M * 4);
+    normed_ = sized(bytes_of(L * M, elem_));
+    xz_ = sized(bytes_of(2 * D * L, elem_));
+    u_ = sized(bytes_of(D * L, elem_));
+    x_dbl_ = sized(bytes_of(P * L, elem_));
+    dt_ = sized(bytes_of(D * L, elem_));
+    y_ = sized(bytes_of(D * L, elem_));
+    u_f32_ = DeviceBuffer();
+    cap_u_f32_ = false;
+    cap_tokens_ = L;
+  }
+  if (u_f32 && !cap_u_f32_) {
+    u_f32_ = sized(cap_tokens_ * D * 4);
+    cap_u_f32_ = true;
+  }
+  if (logit_rows > cap_logit_rows_) {
+    logits_ = sized(logit_rows * c.vocab_size * 4);
+    cap_logit_rows_ = logit_rows;
+  }
+}
+
+model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids, const model::PrefillOptions& options) {
+  if (ids.empty()) throw Error(ErrorKind::usage, "prefill needs at least one token");
+  check_ids(ids);
+  const bool rule = options.backend_rule.has_value();
+  if (rule && options.chunk_mode != scan::ChunkMode::inkernel)
+    throw_usage_error("CUDA model: a backend chunk rule needs chunk_mode inkernel (the scan reads Q on the device), got " +
+                      std::string(scan::to_string(options.chunk_mode)));
+  set_device(device_);
+  const model::MambaConfig& c = weights_.config;
+  const std::int64_t L = static_cast<std::int64_t>(ids.size());
+  const std::int64_t M = c.d_model, D = c.d_inner, K = c.d_conv, R = c.dt_rank, V = c.vocab_size;
+  const std::int64_t P = c.x_proj_rows();
+  const std::int64_t rows = options.all_logits ? L : 1;
+  const bool hook = options.hook && !rule;
+  const bool hook_needs_f32 = hook && io_ != IoType::f32;
+  ensure_prefill_buffers(L, rows, hook_needs_f32);
+  const int Li = static_cast<int>(L), Mi = static_cast<int>(M), Di = static_cast<int>(D), Ri = static_cast<int>(R);
+  const int Pi = static_cast<int>(P);
+
+  reset();
+  check(cudaMemsetAsync(slots_.data(), 0, slots_.bytes(), stream_), "cudaMemsetAsync(layer slots)");
+  check(cudaMemcpyAsync(ids_.data(), ids.data(), ids.size() * sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpyAsync(ids)");
+  auto* hidden = static_cast<float*>(hidden_.data());
+  launch_embed(static_cast<const std::int32_t*>(ids_.data()), L, weights_.embeddings.data(), M, io_, hidden, stream_);
+
+  auto* slots = static_cast<LayerSlots*>(slots_.data());
+  std::vector<std::int64_t> q_host(static_cast<std::size_t>(c.n_layer), 0);
+  std::vector<std::int64_t> blocks(static_cast<std::size_t>(c.n_layer), 0);
+  for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
+    const DeviceLayerWeights& w = weights_.layers[static_cast<std::size_t>(layer)];
+    launch_rms_norm(hidden, L, M, static_cast<const float*>(w.norm.data()), static_cast<float>(c.norm_eps),
+                    normed_.data(), io_, stream_);
+    // (2D, L) channel-major = in_proj (2D, M) · normedᵀ; in cuBLAS' column-major terms (L, 2D) = normed · Wᵀ.
+    gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Li, io_, false);
+    char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
+    float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
+    launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
+                     conv_state, D, L, static_cast<int>(K), u_.data(), u_f32, io_, stream_);
+    launch_conv_state_update(xz_.data(), conv_state, D, L, static_cast<int>(K), io_, stream_);
+
+    LayerSlots* slot = slots + layer;
+    std::int64_t q = options.chunk > 0 ? options.chunk : L;
+    const std::int32_t* q_ptr = nullptr;
+    if (rule) {
+      const model::BackendChunkRule& r = *options.backend_rule;
+      stats_->choose_chunk_into(entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L), r.statistic, r.rule,
+                                &slot->entropy, &slot->q_chosen);
+      if (r.guard_fallback > 0) launch_chunk_guard(&slot->q_chosen, r.guard_fallback, r.guard_min_delta_buckets, stream_);
+      q_ptr = &slot->q_chosen;
+      q = 0;
+    } else if (hook) {
+      // The hook reads u on the host side of the API: the stream must be drained first (the paper's per-layer
+      // host synchronisation).
+      check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");
+      model::LayerActivation activation;
+      activation.layer = layer;
+      activation.seqlen = L;
+      activation.d_inner = D;
+      activation.u = hook_needs_f32 ? u_f32 : static_cast<const float*>(u_.data());
+      activation.on_device = true;
+      q = options.hook(activation);
+      if (q < 1)
+        throw Error(ErrorKind::usage, "chunk hook returned Q = " + std::to_string(q) + " for layer " +
+                                          std::to_string(layer) + " (need Q >= 1)");
+      set_device(device_);
+    }
+    if (options.chunk_mode == scan::ChunkMode::single) q = L;
+    q_host[static_cast<std::size_t>(layer)] = q;
+
+    // (P, L) = x_proj (P, D) · u (D, L); dt (D, L) = dt_proj (D, R) · dt_low (R, L): column-major (L, ·) = (L, ·)·(·, ·).
+    gemm_->run(false, false, Li, Pi, Di, u_.data(), Li, w.x_proj.data(), Di, x_dbl_.data(), Li, io_, false);
+    gemm_->run(false, false, Li, Di, Ri, x_dbl_.data(), Li, w.dt_proj_w.data(), Ri, dt_.data(), Li, io_, false);
+
+    scan::ScanProblem p;
+    p.batch = 1;
+    p.dim = D;
+    p.seqlen = L;
+    p.dstate = kStates;
+    p.groups = 1;
+    p.io_dtype = weights_.dtype;
+    p.u = u_.data();
+    p.u_stride = scan::contiguous_bdl(D, L);
+    p.delta = dt_.data();
+    p.delta_stride = scan::contiguous_bdl(D, L);
+    p.z = at(xz_, bytes_of(D * L, elem_));
+    p.z_stride = scan::contiguous_bdl(D, L);
+    p.B = at(x_dbl_, bytes_of(R * L, elem_));
+    p.B_stride = scan::Strides4{P * L, 0, L, 1};
+    p.C = at(x_dbl_, bytes_of((R + kStates) * L, elem_));
+    p.C_stride = scan::Strides4{P * L, 0, L, 1};
+    p.A = static_cast<const float*>(w.A_log.data());
+    p.a_form = scan::AForm::a_log;
+    p.D_skip = static_cast<const float*>(w.D_skip.data());
+    p.delta_bias = static_cast<const float*>(w.dt_proj_b.data());
+    p.delta_softplus = true;
+    p.h0 = nullptr;  // prefill starts from the zero state
+    p.hT = static_cast<float*>(ssm_state_.data()) + layer * D * kStates;
+    p.out = y_.data();
+    p.out_stride = scan::contiguous_bdl(D, L);
+    scan::ChunkConfig chunk;
+    chunk.mode = options.chunk_mode;
+    chunk.chunk = q;
+    chunk.chunk_ptr = q_ptr;
+    if (const std::string why = scan_->unsupported_reason(p, chunk); !why.empty())
+      throw_usage_error("CUDA model: layer " + std::to_string(layer) + " scan: " + why);
+    std::vector<ScanParams> launches = scan_->plan(p, chunk, q);
+    prepare_seq_scan(io_, false, launches.front().lanes);
+    for (ScanParams& k : launches) {
+      k.chunk_counter = &slot->chunks;
+      if (k.q_used) k.q_used = &slot->q_used;
+      k.tokens_counter = &slot->tokens;
+      launch_seq_scan(io_, k, stream_);
+    }
+    blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
+
+    // hidden (L, M) += y · out_projᵀ; column-major (M, L) += out_proj · y.
+    gemm_->run(true, true, Mi, Li, Di, w.out_proj.data(), Di, y_.data(), Li, hidden, Mi, io_, true, 1.0f);
+  }
+
+  const float* last = hidden + (options.all_logits ? 0 : (L - 1) * M);
+  launch_rms_norm(last, rows, M, static_cast<const float*>(weights_.norm_f.data()), static_cast<float>(c.norm_eps),
+                  normed_.data(), io_, stream_);
+  // logits (rows, V) = normed · headᵀ; column-major (V, rows) = head · normedᵀ.
+  gemm_->run(true, false, static_cast<int>(V), static_cast<int>(rows), Mi, weights_.head(), Mi, normed_.data(), Mi,
+             logits_.data(), static_cast<int>(V), io_, true);
+
+  model::PrefillResult result;
+  result.positions = rows;
+  result.logits.resize(static_cast<std::size_t>(rows * V));
+  std::vector<LayerSlots> host_slots(static_cast<std::size_t>(c.n_layer));
+  check(cudaMemcpyAsync(host_slots.data(), slots_.data(), slots_.bytes(), cudaMemcpyDeviceToHost, stream_),
+        "cudaMemcpyAsync(layer slots)");
+  check(cudaMemcpyAsync(result.logits.data(), logits_.data(), result.logits.size() * sizeof(float),
+                        cudaMemcpyDeviceToHost, stream_),
+        "cudaMemcpyAsync(logits)");
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(prefill)");
+
+  for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
+    const LayerSlots& s = host_slots[static_cast<std::size_t>(layer)];
+    const std::int64_t b = blocks[static_cast<std::size_t>(layer)];
+    model::LayerScanRecord rec;
+    rec.layer = layer;
+    rec.chunk_requested = rule ? s.q_chosen : q_host[static_cast<std::size_t>(layer)];
+    if (rule) rec.entropy = static_cast<double>(s.entropy);
+    scan::ChunkReport& r = rec.report;
+    r.impl = "seq";
+    r.mode = options.chunk_mode;
+    r.q_requested = rec.chunk_requested;
+    r.q_effective = s.q_used;
+    r.chunks_expected = s.q_used > 0 ? scan::chunk_count(L, s.q_used) : 0;
+    r.chunks_executed = b > 0 && s.chunks % b == 0 ? s.chunks / b : -1;
+    r.tokens = static_cast<std::int64_t>(s.tokens);
+    r.recurrence_preserving = options.chunk_mode != scan::ChunkMode::reset;
+    r.bitwise_chunk_invariant = options.chunk_mode != scan::ChunkMode::reset;
+    r.honoured = r.q_effective == r.q_requested && r.chunks_executed == r.chunks_expected && r.tokens == L;
+    result.scans.push_back(std::move(rec));
+  }
+  return result;
+}
+
+void CudaModelRunner::capture_decode_graph() {
+  const model::MambaConfig& c = weights_.config;
+  const std::int64_t D = c.d_inner, K = c.d_conv;
+  DecodeScratch x;
+  x.hidden = static_cast<float*>(dec_hidden_.data());
+  x.u = dec_u_.data();
+  x.z = dec_z_.data();
+  x.partials = static_cast<float*>(dec_partials_.data());
+  x.y = dec_y_.data();
+  cudaGraph_t graph = nullptr;
+  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture(decode)");
+  try {
+    launch_decode_embed(static_cast<const std::int32_t*>(dec_id_.data()), weights_.embeddings.data(), shape_, x.hidden,
+                        stream_);
+    for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
+      const DeviceLayerWeights& w = weights_.layers[static_cast<std::size_t>(layer)];
+      DecodeLayer l;
+      l.norm = static_cast<const float*>(w.norm.data());
+      l.in_proj = w.in_proj.data();
+      l.conv_w = static_cast<const float*>(w.conv_w.data());
+      l.conv_b = static_cast<const float*>(w.conv_b.data());
+      l.x_proj_t = w.x_proj_t.data();
+      l.dt_proj_w = w.dt_proj_w.data();
+      l.dt_proj_b = static_cast<const float*>(w.dt_proj_b.data());
+      l.A_log = static_cast<const float*>(w.A_log.data());
+      l.D_skip = static_cast<const float*>(w.D_skip.data());
+      l.out_proj = w.out_proj.data();
+      l.conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
+      l.ssm_state = static_cast<float*>(ssm_state_.data()) + layer * D * kStates;
+      launch_decode_layer(l, shape_, x, stream_);
+    }
+    launch_decode_head(x.hidden, static_cast<const float*>(weights_.norm_f.data()), weights_.head(), shape_,
+                       static_cast<float*>(dec_logits_.data()), stream_);
+  } catch (...) {
+    cudaStreamEndCapture(stream_, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture(decode)");
+  const cudaError_t inst = cudaGraphInstantiate(&decode_graph_, graph, 0);
+  cudaGraphDestroy(graph);
+  check(inst, "cudaGraphInstantiate(decode)");
+}
+
+void CudaModelRunner::enqueue_decode(std::int32_t id) {
+  const std::int32_t one[] = {id};
+  check_ids(one);
+  set_device(device_);
+  if (!decode_graph_) capture_decode_graph();
+  static_assert(kDecodeIdSlots > 0);
+  std::int32_t* slot = host_id_ + (next_id_slot_++ % kDecodeIdSlots);
+  *slot = id;
+  check(cudaMemcpyAsync(dec_id_.data(), slot, sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpyAsync(token id)");
+  check(cudaGraphLaunch(decode_graph_, stream_), "cudaGraphLaunch(decode)");
+}
+
+std::vector<float> CudaModelRunner::read_decode_logits() {
+  const std::size_t V = static_cast<std::size_t>(weights_.config.vocab_size);
+  check(cudaMemcpyAsync(host_logits_, dec_logits_.data(), V * sizeof(float), cudaMemcpyDeviceToHost, stream_),
+        "cudaMemcpyAsync(decode logits)");
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(decode)");
+  return std::vector<float>(host_logits_, host_logits_ + V);
+}
+
+std::vector<float> CudaModelRunner::decode_step(std::int32_t id) {
+  enqueue_decode(id);
+  return read_decode_logits();
+}
+
+std::unique_ptr<model::ModelRunner> make_model_runner(int device, const model::MambaWeights& weights, DType dtype) {
+  return std::make_unique<CudaModelRunner>(device, weights, dtype);
+}
+
+}  // namespace corey::cuda

@@ -1,0 +1,87 @@
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cuda_backend.hpp"
+#include "decode_kernels.hpp"
+#include "device_weights.hpp"
+#include "gemm.hpp"
+#include "model/model_runner.hpp"
+#include "model/weights.hpp"
+#include "scan_runner.hpp"
+
+namespace corey::cuda {
+
+// The CUDA backend's ModelRunner (ARCHITECTURE.md §3, KERNELS.md §3): batch 1, weights on the device in the
+// model dtype, everything on the backend stream of the device.
+//
+// Prefill per layer: RMSNorm → in_proj (cuBLAS) → conv + SiLU → [chunk choice] → x_proj, dt_proj (cuBLAS) →
+// `seq` scan → out_proj (cuBLAS, residual add). The chunk comes from PrefillOptions: a fixed Q; a host hook
+// (the stream is synchronised and the hook gets the device u in fp32: that is the per-layer host sync of the
+// paper); or a BackendChunkRule, where the device statistics kernel writes Q, a guard kernel adjusts it and
+// the scan reads it through ChunkConfig::chunk_ptr, with no host round trip. Each scan's kernel-side report
+// (chunks, Q used, tokens), the chosen Q and the entropy go to per-layer device slots that are read back once,
+// after the last layer.
+//
+// Decode: the whole token (embedding, 3 fused kernels per layer, norm + head; decode_kernels.hpp) is captured once in a CUDA Graph
+// and replayed; the token id is read from device memory and the logits land in a device buffer.
+class CudaModelRunner final : public model::ModelRunner {
+ public:
+  CudaModelRunner(int device, const model::MambaWeights& weights, DType dtype);
+  ~CudaModelRunner() override;
+  CudaModelRunner(const CudaModelRunner&) = delete;
+  CudaModelRunner& operator=(const CudaModelRunner&) = delete;
+
+  std::string_view backend() const override { return "cuda"; }
+  const model::MambaConfig& config() const override { return weights_.config; }
+  model::PrefillResult prefill(std::span<const std::int32_t> ids, const model::PrefillOptions& options) override;
+  std::vector<float> decode_step(std::int32_t id) override;
+  void reset() override;
+
+  DType dtype() const { return weights_.dtype; }
+  std::int64_t weight_bytes() const { return weights_.bytes; }
+  // The two halves of decode_step, for benchmarks: enqueue the token (id upload + graph replay, no host
+  // sync) and read the logits of the last enqueued token (waits).
+  void enqueue_decode(std::int32_t id);
+  std::vector<float> read_decode_logits();
+
+ private:
+  struct LayerSlots;  // per-layer device report slots (scan counters, chosen Q, entropy)
+  void ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32);
+  void capture_decode_graph();
+  void check_ids(std::span<const std::int32_t> ids) const;
+
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+  DeviceModelWeights weights_;
+  IoType io_ = IoType::f32;
+  std::size_t elem_ = 4;
+  std::unique_ptr<Gemm> gemm_;
+  std::unique_ptr<ScanRunner> scan_;
+  std::unique_ptr<DeviceStatsOp> stats_;
+
+  DeviceBuffer conv_state_;  // (layers, D, K − 1) in the model dtype
+  DeviceBuffer ssm_state_;   // (layers, D, 16) fp32
+  DeviceBuffer slots_;       // (layers) LayerSlots
+
+  // Prefill workspace, grown on demand.
+  std::int64_t cap_tokens_ = 0, cap_logit_rows_ = 0;
+  bool cap_u_f32_ = false;
+  DeviceBuffer ids_, hidden_, normed_, xz_, u_, u_f32_, x_dbl_, dt_, y_, logits_;
+
+  // Decode.
+  DecodeShape shape_;
+  DeviceBuffer dec_id_, dec_hidden_, dec_u_, dec_z_, dec_partials_, dec_y_, dec_logits_;
+  std::int32_t* host_id_ = nullptr;  // pinned ring of token ids
+  std::uint32_t next_id_slot_ = 0;
+  float* host_logits_ = nullptr;     // pinned (V)
+  cudaGraphExec_t decode_graph_ = nullptr;
+};
+
+// The factory installed as DeviceHooks::make_model_runner.
+std::unique_ptr<model::ModelRunner> make_model_runner(int device, const model::MambaWeights& weights, DType dtype);
+
+}  // namespace corey::cuda

@@ -1,0 +1,135 @@
+// Device helpers shared by the model kernels: element conversion, reductions and the exact SiLU/softplus of
+// KERNELS.md §1.3 (precise expf/log1pf/division; the file is compiled without --use_fast_math).
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "scan_params.hpp"
+
+namespace corey::cuda::model_device {
+
+template <typename T>
+__device__ __forceinline__ float to_f32(T x);
+template <>
+__device__ __forceinline__ float to_f32<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ float to_f32<__half>(__half x) { return __half2float(x); }
+template <>
+__device__ __forceinline__ float to_f32<__nv_bfloat16>(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+template <typename T>
+__device__ __forceinline__ T from_f32(float x);
+template <>
+__device__ __forceinline__ float from_f32<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ __half from_f32<__half>(float x) { return __float2half_rn(x); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_f32<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+
+// The value x has once stored in T (round to nearest even).
+template <typename T>
+__device__ __forceinline__ float round_to(float x) { return to_f32<T>(from_f32<T>(x)); }
+
+// v / (1 + exp(-v)), as the CPU runner and the scan's gate compute it.
+__device__ __forceinline__ float silu(float v) { return __fdiv_rn(v, __fadd_rn(1.0f, expf(-v))); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+// Sum over the block in a fixed order (warp butterflies, then warp 0 over the warp sums): deterministic.
+__device__ __forceinline__ float block_sum(float v, float* scratch) {
+  v = warp_sum(v);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int warps = (blockDim.x + 31) / 32;
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  float r = 0.0f;
+  for (int w = 0; w < warps; ++w) r += scratch[w];
+  return r;
+}
+
+// 16-byte vectors of weights: 4 fp32 or 8 half-precision elements.
+template <typename T>
+struct Vec {
+  static constexpr int kElems = 16 / static_cast<int>(sizeof(T));
+  __device__ static void unpack(const uint4& raw, float* out) {
+    if constexpr (sizeof(T) == 4) {
+      out[0] = __uint_as_float(raw.x), out[1] = __uint_as_float(raw.y);
+      out[2] = __uint_as_float(raw.z), out[3] = __uint_as_float(raw.w);
+    } else {
+      const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+      for (int j = 0; j < kElems; ++j) out[j] = to_f32<T>(e[j]);
+    }
+  }
+};
+
+// Streams a weight vector once (no L1 allocation: each weight is read once per token).
+__device__ __forceinline__ uint4 load_stream(const uint4* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+// Dot products of rows row0 … row0 + kRows − 1 (clamped to rows − 1) of a row-major (rows, n) matrix with
+// xs (n fp32, shared memory), one warp, every lane ending with the full sums. `vec`: n is a multiple of the
+// vector width (rows 16-byte aligned), so the rows are read as 16-byte vectors, kRows of them in flight.
+template <typename T, int kRows>
+__device__ __forceinline__ void warp_dot_rows(const T* W, std::int64_t row0, std::int64_t rows, int n,
+                                              const float* xs, bool vec, float (&acc)[kRows]) {
+  const int lane = threadIdx.x % 32;
+  const T* row_ptr[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    acc[r] = 0.0f;
+    row_ptr[r] = W + (row0 + r < rows ? row0 + r : rows - 1) * n;
+  }
+  if (vec) {
+    constexpr int kV = Vec<T>::kElems;
+    const int nv = n / kV;
+#pragma unroll 2
+    for (int i = lane; i < nv; i += 32) {
+      uint4 raw[kRows];
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) raw[r] = load_stream(reinterpret_cast<const uint4*>(row_ptr[r]) + i);
+      float x[kV];
+#pragma unroll
+      for (int j = 0; j < kV; ++j) x[j] = xs[i * kV + j];
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        float w[kV];
+        Vec<T>::unpack(raw[r], w);
+#pragma unroll
+        for (int j = 0; j < kV; ++j) acc[r] = fmaf(w[j], x[j], acc[r]);
+      }
+    }
+  } else {
+    for (int i = lane; i < n; i += 32) {
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) acc[r] = fmaf(to_f32<T>(row_ptr[r][i]), xs[i], acc[r]);
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) acc[r] = warp_sum(acc[r]);
+}
+
+// Calls f.template operator()<T>() for the storage type of `io`.
+template <typename F>
+void dispatch_io(IoType io, F&& f) {
+  switch (io) {
+    case IoType::f16: f.template operator()<__half>(); return;
+    case IoType::bf16: f.template operator()<__nv_bfloat16>(); return;
+    case IoType::f32: break;
+  }
+  f.template operator()<float>();
+}
+
+}  // namespace corey::cuda::model_device
