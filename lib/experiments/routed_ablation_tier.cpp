@@ -11,6 +11,8 @@
 #include "bench/prompts.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "experiments/device_hooks.hpp"
+#include "experiments/routed_device_rule.hpp"
 #include "experiments/routed_matrix.hpp"
 #include "experiments/routed_model.hpp"
 #include "experiments/routed_quality.hpp"
@@ -177,7 +179,13 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
         wrap("learned_table", [&] { return sched::LearnedTable::load(p.learned_table, p.scheduler.guard_fallback); });
   }
   for (const std::string& row : p.rows) {
-    wrap("rows", [&] { return sched::make_scheduler(row, p.scheduler) != nullptr; });
+    if (!is_device_row(row)) {
+      wrap("rows", [&] { return sched::make_scheduler(row, p.scheduler) != nullptr; });
+    } else if (p.study == "quality") {
+      bad_param("rows", "row '" + row + "': device_* rows belong to the matrix and conditions studies", spec);
+    } else {
+      wrap("rows", [&] { return make_device_row(row, p.scheduler).host != nullptr; });
+    }
   }
   for (const std::string& c : param_value<std::vector<std::string>>(params, "conditions", spec))
     p.conditions.push_back(wrap("conditions", [&] { return condition_from_string(c); }));
@@ -251,6 +259,8 @@ class RoutedAblationTier final : public Tier {
 
   std::string_view name() const override { return "routed-ablation"; }
   const spec::ParamSchema& param_schema() const override { return schema_; }
+  // Rows and conditions are compared within one point, and the points of a run on one model load.
+  bool points_independent() const override { return false; }
 
   void validate(const spec::Spec& spec, const spec::Plan& plan) const override {
     for (const spec::Point& point : plan.points) {
@@ -285,24 +295,37 @@ class RoutedAblationTier final : public Tier {
       record.reason = reason;
       return record;
     };
-    if (ctx.backend == Backend::cuda)
-      return skip("the CUDA model runner is not implemented yet; this point is not run on the CPU instead "
-                  "(rerun with --backend cpu and kernel.impl cpu for the CPU model runner)");
-    if (p.impl != "cpu")
+    const bool cuda = ctx.backend == Backend::cuda;
+    if (cuda && !device_hooks().make_model_runner)
+      return skip("this build has no CUDA model runner; the point is not run on the CPU instead (rerun with "
+                  "--backend cpu and kernel.impl cpu for the CPU model runner)");
+    if (cuda && p.impl != "seq")
+      return skip("the CUDA model runner scans with kernel.impl seq, not " + p.impl);
+    if (!cuda && p.impl != "cpu")
       return skip("kernel.impl " + p.impl + " is a CUDA scan; the CPU backend runs kernel.impl cpu (use --backend cuda "
                   "on a GPU build, or set kernel.impl: cpu)");
 
-    LoadedModel& model = load(p);
+    LoadedModel& model = load(p, ctx);
     record.fields["model"] = model_describe_;
-    record.fields["backend"] = Json{{"model_runner", "cpu"}, {"threads", thread_count(p.threads)}, {"stats_on", "host"},
-                                    {"stats_on_requested", p.stats_on}};
+    Json backend{{"model_runner", std::string(runner().backend())},
+                 {"stats_on", cuda ? "host rows: device statistic read back per layer; device_* rows: backend"
+                                   : "host rows: host; device_* rows: the CPU runner's backend rule"},
+                 {"stats_on_requested", p.stats_on}};
+    if (cuda) {
+      backend["device"] = ctx.device;
+    } else {
+      backend["threads"] = thread_count(p.threads);
+    }
+    record.fields["backend"] = backend;
     stats::BootstrapConfig bootstrap;
     bootstrap.level = ctx.spec.stats.value("ci_level", 0.95);
     bootstrap.resamples = ctx.spec.stats.value("bootstrap_resamples", std::size_t{10000});
     bootstrap.seed = stats::point_seed(ctx.spec.stats.value("seed", std::uint64_t{0}), point.id);
 
     if (p.study == "quality") {
-      const QualityOutcome q = run_quality(runner(), *model.tokenizer, p.quality, ctx.cancel);
+      QualityConfig quality = p.quality;
+      quality.device_stats = device_stats_.get();
+      const QualityOutcome q = run_quality(runner(), *model.tokenizer, quality, ctx.cancel);
       Json bad = Json::array();
       for (const bench::RecordDefect& d : q.bad_records)
         bad.push_back(Json{{"file", d.file}, {"line", d.line}, {"reason", d.reason}, {"record", "skipped"}});
@@ -335,6 +358,7 @@ class RoutedAblationTier final : public Tier {
         ctx.spec.measure, [&](const std::string& ptr) { return std::optional<SourcePos>(ctx.spec.where(ptr)); });
     config.bootstrap = bootstrap;
     config.oracle = p.oracle;
+    config.device_stats = device_stats_.get();
     const MatrixOutcome outcome = run_matrix(runner(), prompt.ids, config, ctx.cancel);
     record.fields["measure"] = outcome.measure;
     record.fields["chunk_report"] = outcome.chunk_report;
@@ -361,19 +385,32 @@ class RoutedAblationTier final : public Tier {
     }
   }
 
-  LoadedModel& load(const RoutedParams& p) {
+  // The model is loaded once per run and kept while consecutive points ask for the same one (same
+  // checkpoint, dtype, backend and device).
+  LoadedModel& load(const RoutedParams& p, const RunContext& ctx) {
+    const bool cuda = ctx.backend == Backend::cuda;
     const Json key = Json{{"checkpoint", p.model.checkpoint},
                           {"dtype", std::string(to_string(p.model.dtype))},
                           {"seed", p.model.seed},
                           {"tokenizer", p.model.tokenizer},
                           {"shape", p.model.shape},
-                          {"threads", thread_count(p.threads)}};
+                          {"backend", cuda ? "cuda" : "cpu"},
+                          {"device", cuda ? ctx.device : -1},
+                          {"threads", cuda ? 0u : thread_count(p.threads)}};
     if (!runner_ || model_key_ != key) {
       wrapped_.reset();
       runner_.reset();
+      device_stats_.reset();
       model_ = load_model(p.model);
       model_describe_ = model_.describe;
-      runner_ = std::make_unique<model::CpuModelRunner>(std::move(model_.weights), thread_count(p.threads));
+      if (cuda) {
+        runner_ = device_hooks().make_model_runner(ctx.device, model_.weights, p.model.dtype);
+        if (device_hooks().make_stats_op) device_stats_ = device_hooks().make_stats_op(ctx.device);
+        model_describe_["compute_dtype"] = "fp32 residual, norms and scan state; activations in the weights' dtype";
+      } else {
+        runner_ = std::make_unique<model::CpuModelRunner>(std::move(model_.weights), thread_count(p.threads));
+      }
+      model_.weights = {};  // the runner holds its own copy
       wrapped_ = wrapper_ ? wrapper_(*runner_) : nullptr;
       model_key_ = key;
     }
@@ -388,7 +425,8 @@ class RoutedAblationTier final : public Tier {
   Json model_key_;
   LoadedModel model_;
   Json model_describe_;
-  std::unique_ptr<model::CpuModelRunner> runner_;
+  std::unique_ptr<model::ModelRunner> runner_;
+  std::unique_ptr<entropy::StatsOp> device_stats_;  // host rows' statistics of device-memory u (CUDA runner)
 };
 
 // ---------------------------------------------------------------- summary tables
@@ -467,7 +505,16 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
                     {"adaptivity", ""},
                     {"static_equivalent", ""},
                     {"vs_static_equivalent", "x"},
+                    {"stats_on", ""},
                     {"host_syncs_per_forward", ""}};
+  results::Table conditions;
+  conditions.name = "routed_ablation.conditions";
+  conditions.title = "Timed conditions per row (hook micro-benchmark): passive / active-only / routed latency, "
+                     "ratio to passive, host syncs per prefill and the chunk distribution";
+  conditions.columns = {{"prompt", ""},         {"row", ""},          {"condition", ""},       {"latency", "ms"},
+                        {"latency_lo", "ms"},   {"latency_hi", "ms"}, {"ttft", "ms"},          {"vs_passive", "x"},
+                        {"vs_passive_lo", "x"}, {"vs_passive_hi", "x"}, {"host_syncs_per_prefill", ""},
+                        {"chunks", ""}};
   results::Table equivalence;
   equivalence.name = "routed_ablation.equivalence";
   equivalence.title = "Output equivalence: greedy ids and logits of each row (routed) against passive";
@@ -509,6 +556,13 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
     }
     const std::string label = point_label(r);
     const Json passive_median = ms(at_path(metrics, {"passive", "time_s", "median"}));
+    if (at_path(metrics, {"passive", "time_s"}).is_object()) {
+      const Json& p = metrics["passive"];
+      conditions.rows.push_back({{label, "passive", "passive", passive_median, ms(at_path(p, {"time_s", "ci", "lo"})),
+                                  ms(at_path(p, {"time_s", "ci", "hi"})), ms(at_path(p, {"prefill_s", "median"})), 1.0,
+                                  nullptr, nullptr, p.value("host_syncs_per_prefill", Json(nullptr)), nullptr},
+                                 {r.point_id}});
+    }
     const Json oracle = metrics.value("oracle", Json::object());
     if (oracle.value("mode", std::string()) == "min-of-means") any_min_of_means = true;
     for (const Json& row : metrics.value("rows", Json::array())) {
@@ -543,8 +597,23 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
             decisions["adaptivity"],
             decisions.value("static_equivalent", Json(nullptr)),
             at_path(decisions, {"vs_static_equivalent", "estimate"}),
-            metrics.value("host_syncs_per_forward", Json(nullptr))},
+            row.value("stats_on", Json(nullptr)),
+            row.value("host_syncs_per_forward", Json(nullptr))},
            {r.point_id}});
+      for (const char* condition : {"active_only", "routed"}) {
+        const Json cell = at_path(row, {"conditions", condition});
+        if (!cell.is_object() || !cell.contains("time_s")) continue;
+        const Json ratio = at_path(row, {std::string(condition) == "routed" ? "vs_passive" : "active_overhead"});
+        // Routed decisions when both were measured; the distribution belongs to the decisions' condition.
+        const bool own = decisions.value("condition", std::string()) == condition;
+        conditions.rows.push_back({{label, row["row"], condition, ms(at_path(cell, {"time_s", "median"})),
+                                    ms(at_path(cell, {"time_s", "ci", "lo"})), ms(at_path(cell, {"time_s", "ci", "hi"})),
+                                    ms(at_path(cell, {"prefill_s", "median"})), at_path(ratio, {"estimate"}),
+                                    at_path(ratio, {"lo"}), at_path(ratio, {"hi"}),
+                                    cell.value("host_syncs_per_prefill", Json(nullptr)),
+                                    own ? Json(decisions["histogram"].dump()) : Json(nullptr)},
+                                   {r.point_id}});
+      }
       const Json& e = row["equivalence"];
       if (e.is_object()) {
         equivalence.rows.push_back({{label, row["row"], e["greedy_exact"], e["agreement"], e["first_mismatch"],
@@ -565,11 +634,20 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
       "adaptivity none = the row's decisions collapsed to one chunk; static_equivalent names the static row of that "
       "chunk when it was measured and vs_static_equivalent compares the row with it",
       "oracle_row shows both halves' choices when the even and odd rounds pick different static rows",
-      "CPU backend: host clock, statistics computed on the host; host_syncs_per_forward is 0 because there is no "
-      "device"};
+      "stats_on: host = the row's statistic is computed for the host-side scheduler; backend = device_* rows, whose "
+      "statistic, rule and guard the model backend evaluates itself; none = no statistic",
+      "host_syncs_per_forward: host syncs of the row's scheduling per prefill, counted: one per layer for a host "
+      "statistic of device-memory activations (F7), none for device_* rows and rows without a statistic, none on "
+      "the CPU backend"};
   if (any_min_of_means)
     matrix.notes.push_back("faithful_to_paper: oracle min-of-means picks the best static by the same noisy means it "
                            "is judged by (F9)");
+  conditions.notes = {"latency = median of one full greedy generate per round with its order-statistic CI; ttft = "
+                      "median time to first token; vs_passive = paired bootstrap ratio of medians against passive",
+                      "chunks = the row's decision histogram over the measured rounds (warm-ups excluded), on the "
+                      "condition whose decisions it counts (routed when measured)",
+                      "device_* rows: active-only evaluates the statistic and the rule on the backend, then runs the "
+                      "whole prompt as one chunk, as passive does"};
   equivalence.notes = {"with the bitwise chunk-invariant scan the routed output must equal passive bit for bit; a "
                        "difference fails the point (verify_failed)"};
   dirty.notes = {"skipped = a bad record (on_bad_record: skip); kept = a repaired defect that loses nothing (a "
@@ -581,6 +659,7 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
                             "meaningless; the table checks the machinery (agreement, deltas, ppl ratios)");
   std::vector<results::Table> tables;
   if (!matrix.rows.empty()) tables.push_back(matrix);
+  if (!conditions.rows.empty()) tables.push_back(conditions);
   if (!equivalence.rows.empty()) tables.push_back(equivalence);
   if (!quality.rows.empty()) tables.push_back(quality);
   if (!dirty.rows.empty()) tables.push_back(dirty);

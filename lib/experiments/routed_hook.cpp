@@ -23,8 +23,8 @@ Condition condition_from_string(std::string_view name) {
 }
 
 model::ChunkHook make_scheduler_hook(sched::ChunkScheduler& scheduler, Condition condition, std::int64_t min_seq_len,
-                                     entropy::CpuStats& stats, HookTrace& trace) {
-  return [&scheduler, condition, min_seq_len, &stats, &trace](const model::LayerActivation& a) -> std::int64_t {
+                                     entropy::CpuStats& stats, HookTrace& trace, entropy::StatsOp* device_stats) {
+  return [&scheduler, condition, min_seq_len, &stats, &trace, device_stats](const model::LayerActivation& a) -> std::int64_t {
     const std::int64_t whole = a.seqlen;
     if (condition == Condition::passive || a.seqlen < min_seq_len) {
       trace.intended.push_back(whole);
@@ -36,8 +36,17 @@ model::ChunkHook make_scheduler_hook(sched::ChunkScheduler& scheduler, Condition
     if (const auto statistic = scheduler.statistic()) {
       const auto t0 = std::chrono::steady_clock::now();
       const entropy::ActivationView view = entropy::contiguous_view(a.u, DType::f32, a.batch, a.d_inner, a.seqlen);
-      features.entropy = stats.estimate(view, *statistic, "post_conv_u").value;
+      if (a.on_device) {
+        if (!device_stats)
+          throw_usage_error("scheduler row " + scheduler.name() + ": layer " + std::to_string(a.layer) +
+                            "'s activation is in device memory and no device statistics op was given (the device_* rows "
+                            "evaluate their statistic on the backend)");
+        features.entropy = device_stats->estimate(view, *statistic).value;
+      } else {
+        features.entropy = stats.estimate(view, *statistic, "post_conv_u").value;
+      }
       trace.stats_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      trace.entropies.push_back(*features.entropy);
     }
     const sched::Decision d = scheduler.decide(features);
     trace.chosen.push_back(d.chunk);
@@ -69,6 +78,10 @@ void ChunkCheck::check(const std::string& what, const std::vector<std::int64_t>&
                        " expected chunks";
     }
   }
+}
+
+void ChunkCheck::fail(const std::string& what) {
+  if (!first_failure_) first_failure_ = what;
 }
 
 Json ChunkCheck::to_json(std::string_view impl, std::string_view mode) const {

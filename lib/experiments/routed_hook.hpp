@@ -23,10 +23,11 @@ std::string_view to_string(Condition condition);
 Condition condition_from_string(std::string_view name);  // throws corey::Error (usage)
 
 // What the hook did during one prefill: the chunk it asked each layer's scan for, the scheduler's
-// decisions (scheduled layers only) and the time spent on the statistic.
+// decisions and the statistics they used (scheduled layers only) and the time spent on the statistic.
 struct HookTrace {
   std::vector<std::int64_t> intended;
   std::vector<std::int64_t> chosen;
+  std::vector<double> entropies;
   double stats_s = 0.0;
 };
 
@@ -34,9 +35,11 @@ struct HookTrace {
 // scheduled (the whole prompt is one chunk, as the authors' hook leaves them); otherwise the statistic the
 // scheduler declares (none for rows that need none) is computed on the layer's post-conv u, the scheduler
 // decides, and routed returns the decision while active-only returns the whole prompt. Everything is
-// appended to `trace`, which must outlive the prefill.
+// appended to `trace`, which must outlive the prefill. Host-memory u goes to `stats`; device-memory u (a CUDA
+// runner) to `device_stats`, whose value comes back to the host; without one such a layer throws
+// corey::Error (usage).
 model::ChunkHook make_scheduler_hook(sched::ChunkScheduler& scheduler, Condition condition, std::int64_t min_seq_len,
-                                     entropy::CpuStats& stats, HookTrace& trace);
+                                     entropy::CpuStats& stats, HookTrace& trace, entropy::StatsOp* device_stats = nullptr);
 
 // The honoured-chunk check of every scan call (F8): the scan must have been asked for, and must report
 // having run, exactly the chunk the harness intended, with the expected number of chunks and every token.
@@ -45,6 +48,8 @@ class ChunkCheck {
   // `what` names the call in a failure message ("round 3 hist/routed").
   void check(const std::string& what, const std::vector<std::int64_t>& intended,
              const std::vector<model::LayerScanRecord>& scans);
+  // A call the harness cannot accept for another reason (a backend rule that reported no decision).
+  void fail(const std::string& what);
 
   bool honoured() const { return !first_failure_; }
   const std::optional<std::string>& first_failure() const { return first_failure_; }

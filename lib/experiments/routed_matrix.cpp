@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "entropy/cpu_stats.hpp"
+#include "experiments/routed_device_rule.hpp"
 #include "experiments/routed_equivalence.hpp"
 #include "experiments/routed_generate.hpp"
 #include "experiments/routed_hook.hpp"
@@ -29,11 +30,18 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 struct Cell {
   std::string row;
   Condition condition = Condition::passive;
-  std::unique_ptr<sched::ChunkScheduler> scheduler;  // null for passive
+  std::unique_ptr<sched::ChunkScheduler> scheduler;  // null for passive and device rows
+  std::optional<DeviceRow> device;                   // device_<row>: the backend decides
   std::vector<double> total_s, prefill_s, decode_per_token_s, stats_s;
   std::map<std::int64_t, std::int64_t> histogram;  // measured samples' decisions (warm-ups excluded)
   std::int64_t decisions = 0;
+  std::vector<double> entropies;       // the statistic of each measured decision
+  std::int64_t host_syncs = 0;         // over the measured samples
+  std::int64_t rule_mismatches = 0;    // device rows: backend chunks the host rule would not pick from its entropy
   std::int64_t output_mismatches = 0;  // measured samples whose ids differ from the passive reference
+
+  // The row's scheduler: its statistic, description and kind.
+  sched::ChunkScheduler* policy() const { return device ? device->host.get() : scheduler.get(); }
 };
 
 class MatrixRun {
@@ -56,7 +64,7 @@ class MatrixRun {
     const Clock::time_point started = Clock::now();
     equivalence_pass();
     for (Cell& c : cells_) {
-      if (c.scheduler) c.scheduler->reset();
+      if (c.policy()) c.policy()->reset();
     }
     const stats::MeasureConfig& m = config_.measure;
     std::size_t round = 0;
@@ -110,21 +118,94 @@ class MatrixRun {
     Cell c;
     c.row = row;
     c.condition = condition;
-    if (condition != Condition::passive) c.scheduler = sched::make_scheduler(row, config_.scheduler);
+    if (condition == Condition::passive) return c;
+    if (is_device_row(row)) {
+      c.device = make_device_row(row, config_.scheduler);
+    } else {
+      c.scheduler = sched::make_scheduler(row, config_.scheduler);
+    }
     return c;
+  }
+
+  // A device row's options: the backend rule (active-only: evaluated, then overruled by the whole prompt),
+  // or for device_seqlen_table one host decision from the known seq_len. Prompts shorter than min_seq_len
+  // are not scheduled, as for host rows.
+  model::PrefillOptions device_options(const Cell& cell, std::optional<std::int64_t>& host_chunk) const {
+    model::PrefillOptions options;
+    options.chunk_mode = config_.chunk_mode;
+    options.chunk = 0;
+    const auto seqlen = static_cast<std::int64_t>(prompt_.size());
+    if (seqlen < config_.min_seq_len) return options;
+    const DeviceRow& d = *cell.device;
+    if (d.backend) {
+      options.backend_rule = cell.condition == Condition::routed ? *d.backend : observe_only(*d.backend, seqlen);
+    } else {
+      sched::Features features;
+      features.seq_len = seqlen;
+      host_chunk = d.host->decide(features).chunk;
+      if (cell.condition == Condition::routed) options.chunk = *host_chunk;
+    }
+    return options;
+  }
+
+  // What a device row's backend decided, as a hook trace: the chunk each layer's scan must have run (the
+  // backend's own choice when routed, the whole prompt when active-only), the decisions and entropies;
+  // `rule_mismatches` counts routed layers whose chunk the host rule would not pick from the same entropy.
+  HookTrace device_trace(const Cell& cell, const std::optional<std::int64_t>& host_chunk,
+                         const std::vector<model::LayerScanRecord>& scans, const std::string& what,
+                         std::int64_t& rule_mismatches) {
+    HookTrace trace;
+    const auto seqlen = static_cast<std::int64_t>(prompt_.size());
+    const bool routed = cell.condition == Condition::routed;
+    if (seqlen < config_.min_seq_len) {
+      trace.intended.assign(scans.size(), seqlen);
+      return trace;
+    }
+    const DeviceRow& d = *cell.device;
+    for (const model::LayerScanRecord& s : scans) {
+      if (!d.backend) {
+        trace.chosen.push_back(*host_chunk);
+        trace.intended.push_back(routed ? *host_chunk : seqlen);
+        continue;
+      }
+      if (!s.entropy) {
+        check_.fail(what + ", layer " + std::to_string(s.layer) + ": the backend reported no statistic for the "
+                    "backend rule (it did not evaluate it)");
+        trace.intended.push_back(routed ? s.chunk_requested : seqlen);
+        continue;
+      }
+      const std::int64_t by_rule = d.decide_from_entropy(*s.entropy);
+      if (routed && by_rule != s.chunk_requested) ++rule_mismatches;
+      trace.chosen.push_back(routed ? s.chunk_requested : by_rule);
+      trace.entropies.push_back(*s.entropy);
+      trace.intended.push_back(routed ? s.chunk_requested : seqlen);
+    }
+    return trace;
   }
 
   // One generate of a cell; every scan call is checked.
   GenerateSample run_cell(Cell& cell, bool keep_logits, bool measured, const std::string& phase) {
+    const std::string what = phase + " " + cell.row + "/" + std::string(to_string(cell.condition));
     HookTrace trace;
+    std::optional<std::int64_t> host_chunk;
     model::PrefillOptions options;
-    options.chunk_mode = config_.chunk_mode;
-    options.chunk = 0;
-    if (cell.scheduler) options.hook = make_scheduler_hook(*cell.scheduler, cell.condition, config_.min_seq_len, stats_, trace);
+    if (cell.device) {
+      options = device_options(cell, host_chunk);
+    } else {
+      options.chunk_mode = config_.chunk_mode;
+      options.chunk = 0;
+      if (cell.scheduler)
+        options.hook = make_scheduler_hook(*cell.scheduler, cell.condition, config_.min_seq_len, stats_, trace,
+                                           config_.device_stats);
+    }
     GenerateSample sample = timed_generate(runner_, prompt_, config_.new_tokens, options, keep_logits);
-    if (!cell.scheduler)
+    std::int64_t rule_mismatches = 0;
+    if (cell.device) {
+      trace = device_trace(cell, host_chunk, sample.scans, what, rule_mismatches);
+    } else if (!cell.scheduler) {
       trace.intended.assign(static_cast<std::size_t>(runner_.config().n_layer), static_cast<std::int64_t>(prompt_.size()));
-    check_.check(phase + " " + cell.row + "/" + std::string(to_string(cell.condition)), trace.intended, sample.scans);
+    }
+    check_.check(what, trace.intended, sample.scans);
     if (measured) {
       cell.total_s.push_back(sample.total_s);
       cell.prefill_s.push_back(sample.prefill_s);
@@ -132,6 +213,11 @@ class MatrixRun {
       if (cell.scheduler && cell.scheduler->statistic()) cell.stats_s.push_back(trace.stats_s);
       for (std::int64_t q : trace.chosen) ++cell.histogram[q];
       cell.decisions += static_cast<std::int64_t>(trace.chosen.size());
+      cell.entropies.insert(cell.entropies.end(), trace.entropies.begin(), trace.entropies.end());
+      // On a device backend a host-side decision needs its statistic on the host: one sync per statistic
+      // (F7), whether u or the value was copied. The CPU backend has no device to wait for.
+      if (cell.scheduler && runner_.backend() != "cpu") cell.host_syncs += static_cast<std::int64_t>(trace.entropies.size());
+      cell.rule_mismatches += rule_mismatches;
       if (!reference_ids_.empty() && sample.new_ids != reference_ids_) ++cell.output_mismatches;
     }
     return sample;
@@ -227,8 +313,26 @@ class MatrixRun {
     j["prefill_s"] = stats::time_stats_json(c.prefill_s, level);
     j["decode_per_token_s"] = c.decode_per_token_s.empty() ? Json(nullptr) : stats::time_stats_json(c.decode_per_token_s, level);
     if (!c.stats_s.empty()) j["stats_time_s"] = stats::time_stats_json(c.stats_s, level);
+    j["host_syncs_per_prefill"] = syncs_per_prefill(c);
     j["output_mismatches_vs_passive"] = c.output_mismatches;
     return j;
+  }
+
+  // Every measured prefill of a cell makes the same calls, so this is a whole number unless they differed.
+  static Json syncs_per_prefill(const Cell& c) {
+    if (c.total_s.empty()) return 0;
+    const auto n = static_cast<std::int64_t>(c.total_s.size());
+    if (c.host_syncs % n == 0) return c.host_syncs / n;
+    return static_cast<double>(c.host_syncs) / static_cast<double>(n);
+  }
+
+  static Json entropy_summary(const std::vector<double>& values) {
+    if (values.empty()) return nullptr;
+    const std::vector<double> sorted = stats::sorted_copy(values);
+    return Json{{"n", sorted.size()},
+                {"min", sorted.front()},
+                {"median", stats::median_sorted(sorted)},
+                {"max", sorted.back()}};
   }
 
   Json ratio_json(const Cell* num, const Cell* den) const {
@@ -244,8 +348,6 @@ class MatrixRun {
       if (c.condition == Condition::passive) passive = &c;
     }
     metrics["passive"] = passive ? cell_json(*passive) : Json(nullptr);
-    metrics["host_syncs_per_forward"] = 0;
-    metrics["stats_on"] = "host";
     metrics["prompt_tokens"] = prompt_.size();
     metrics["new_tokens"] = config_.new_tokens;
 
@@ -256,7 +358,7 @@ class MatrixRun {
       const Cell* c = find(row, Condition::routed);
       if (!c || c->total_s.empty()) continue;
       routed_rows.push_back({row, c->total_s});
-      if (dynamic_cast<const sched::StaticScheduler*>(c->scheduler.get())) static_rows.push_back(row);
+      if (dynamic_cast<const sched::StaticScheduler*>(c->policy())) static_rows.push_back(row);
     }
     std::optional<StaticOracle> oracle;
     Json oracle_json = Json::object();
@@ -271,6 +373,7 @@ class MatrixRun {
     metrics["oracle"] = oracle_json;
 
     Json rows = Json::array();
+    Json max_syncs = 0;
     for (const std::string& row : config_.rows) {
       const Cell* active = find(row, Condition::active_only);
       const Cell* routed = find(row, Condition::routed);
@@ -278,10 +381,18 @@ class MatrixRun {
       if (!any) continue;
       Json r = Json::object();
       r["row"] = row;
-      r["scheduler"] = any->scheduler->describe();
-      const auto statistic = any->scheduler->statistic();
+      r["scheduler"] = any->policy()->describe();
+      const auto statistic = any->policy()->statistic();
       r["computes_statistic"] = statistic.has_value();
-      r["is_static"] = dynamic_cast<const sched::StaticScheduler*>(any->scheduler.get()) != nullptr;
+      r["stats_on"] = !statistic ? "none" : any->device ? "backend" : "host";
+      if (any->device) r["device_row_of"] = any->device->host_row;
+      r["is_static"] = dynamic_cast<const sched::StaticScheduler*>(any->policy()) != nullptr;
+      // Host syncs of the row's scheduling per prefill: a host statistic of device-memory u costs one per
+      // layer (F7); backend-evaluated rows and rows without a statistic cost none.
+      const Json syncs = syncs_per_prefill(routed ? *routed : *any);
+      r["host_syncs_per_forward"] = syncs;
+      if (syncs != Json(0)) r["inherits_flaws"] = Json::array({"F7"});
+      if (syncs.get<double>() > max_syncs.get<double>()) max_syncs = syncs;
       Json conditions = Json::object();
       if (active) conditions["active_only"] = cell_json(*active);
       if (routed) conditions["routed"] = cell_json(*routed);
@@ -318,7 +429,9 @@ class MatrixRun {
                      {"dominant_chunk", d.histogram.empty() ? Json(nullptr) : Json(dominant)},
                      {"dominant_share", d.decisions == 0 ? Json(nullptr) : Json(static_cast<double>(dominant_count) / static_cast<double>(d.decisions))},
                      {"adaptivity", d.histogram.size() > 1 ? "some" : "none"},
-                     {"warmups_excluded", true}};
+                     {"warmups_excluded", true},
+                     {"entropy", entropy_summary(d.entropies)}};
+      if (d.device && d.device->backend) decisions["rule_mismatches"] = d.rule_mismatches;
       if (d.histogram.size() == 1) {
         const std::string twin = "static_chunk_" + std::to_string(dominant);
         const bool measured = std::find(config_.rows.begin(), config_.rows.end(), twin) != config_.rows.end();
@@ -331,6 +444,7 @@ class MatrixRun {
       rows.push_back(r);
     }
     metrics["rows"] = rows;
+    metrics["host_syncs_per_forward"] = max_syncs;
     return metrics;
   }
 

@@ -8,6 +8,7 @@
 #include "bench/longbench.hpp"
 #include "bench/prompts.hpp"
 #include "core/json.hpp"
+#include "entropy/stats_op.hpp"
 #include "model/model_runner.hpp"
 #include "model/tokenizer.hpp"
 #include "scan/scan_op.hpp"
@@ -30,6 +31,7 @@ struct QualityConfig {
   sched::SchedulerConfig scheduler;
   scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
   std::int64_t min_seq_len = 16;
+  entropy::StatsOp* device_stats = nullptr;  // the rows' statistic of device-memory u (a CUDA runner)
 };
 
 struct QualityOutcome {

@@ -1,5 +1,7 @@
 // The routed-ablation tier through the spec loader on the CPU smoke spec: the matrix point and the
-// LongBench quality point, the summary tables, the CUDA skip and spec errors with their positions.
+// LongBench quality point, the summary tables, the CUDA runner from the device hooks (one model load per
+// run) and the skip without one, and spec errors with their positions.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -7,7 +9,9 @@
 
 #include "catch.hpp"
 #include "core/error.hpp"
+#include "experiments/device_hooks.hpp"
 #include "experiments/routed_ablation_tier.hpp"
+#include "model/cpu_model_runner.hpp"
 #include "routed_test_runners.hpp"
 #include "spec/spec.hpp"
 
@@ -66,7 +70,7 @@ TEST_CASE("smoke spec: matrix and quality points on the CPU", "[routed][tier]") 
     CHECK(r.fields["chunk_report"]["honoured"] == true);
   }
   const Json& m = records[0].fields["metrics"];
-  CHECK(m["rows"].size() == 15);
+  CHECK(m["rows"].size() == 24);
   CHECK(records[0].fields["prompt"]["tokens"] == 256);
   CHECK(records[0].fields["model"]["tokenizer"] == "byte");
 
@@ -93,7 +97,7 @@ TEST_CASE("smoke spec: matrix and quality points on the CPU", "[routed][tier]") 
   const auto tables = l.tier->summarize(l.spec, records);
   const results::Table* matrix = table(tables, "routed_ablation.matrix");
   REQUIRE(matrix);
-  CHECK(matrix->rows.size() == 15);
+  CHECK(matrix->rows.size() == 24);
   const std::size_t syncs = column(*matrix, "host_syncs_per_forward");
   const std::size_t adaptivity = column(*matrix, "adaptivity");
   const std::size_t oracle = column(*matrix, "oracle_row");
@@ -158,5 +162,42 @@ TEST_CASE("a run whose scan ignores the requested chunk fails with chunk_not_hon
     REQUIRE(r.reason);
     CHECK(r.reason->find("the harness asked for Q = ") != std::string::npos);
     CHECK(r.fields["chunk_report"]["honoured"] == false);
+  }
+}
+
+TEST_CASE("--backend cuda takes the model runner from the device hooks, once per run", "[routed][tier][device]") {
+  Loaded l = load(kSmoke, {"params.kernel.impl=seq", "measure.samples.min=2", "measure.samples.max=2",
+                           "params.rows=[static_chunk_64,sampled_hist_s8,device_sampled_hist_s8]"});
+  int loads = 0;
+  experiments::DeviceHooks hooks;
+  hooks.make_model_runner = [&loads](int device, const model::MambaWeights& weights, DType dtype) {
+    ++loads;
+    CHECK(device == 3);
+    CHECK(dtype == DType::f32);
+    return std::unique_ptr<model::ModelRunner>(std::make_unique<model::CpuModelRunner>(weights, 1));
+  };
+  experiments::install_device_hooks(hooks);
+  experiments::RunContext ctx{l.spec};
+  ctx.backend = experiments::Backend::cuda;
+  ctx.device = 3;
+  const results::Record first = l.tier->run(l.plan.points[0], ctx);
+  const results::Record again = l.tier->run(l.plan.points[0], ctx);
+  experiments::install_device_hooks({});
+  CHECK(loads == 1);
+  CHECK_FALSE(l.tier->points_independent());
+  for (const results::Record* r : {&first, &again}) {
+    INFO(r->reason.value_or(""));
+    CHECK(r->status == results::Status::ok);
+    CHECK(r->fields["backend"]["device"] == 3);
+    CHECK(r->fields["metrics"]["rows"].size() == 3);
+  }
+  // The quality study has no device_* rows.
+  Loaded quality = load(kSmoke, {"sweep.include=[{study: quality, rows: [device_hist]}]"});
+  try {
+    quality.tier->validate(quality.spec, quality.plan);
+    FAIL("the quality study accepted a device_* row");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::spec);
+    CHECK(std::string(e.what()).find("device_hist") != std::string::npos);
   }
 }
