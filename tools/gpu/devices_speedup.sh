@@ -13,7 +13,8 @@ BIN=$1  # kept relative to the checkout: results record argv, and no machine pat
 SPEC=${2:-experiments/perf/devices_speedup.yaml}
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT" gpu-out
-export LD_LIBRARY_PATH="$(cd "$BIN" && pwd)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# corey links cuBLAS from the CUDA toolkit; the prebuilt lib/ holds what the GPU image lacks.
+export LD_LIBRARY_PATH="$(cd "$BIN" && pwd)/lib:${CUDA_HOME:-/usr/local/cuda}/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 log="$OUT/devices_speedup.log"
 : > "$log"
 

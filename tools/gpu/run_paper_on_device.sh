@@ -26,7 +26,7 @@ for arg in "$@"; do
     --tests)
       start=$SECONDS
       for t in "$BIN"/test_gpu_*; do
-        COREY_TEST_DATA_DIR="$PWD/tests/data" "$t" > "$runs/$(basename "$t").log" 2>&1
+        COREY_TEST_DATA_DIR="$PWD/tests/data" timeout 150 "$t" > "$runs/$(basename "$t").log" 2>&1
         echo "$(basename "$t") rc=$? ($((SECONDS - start)) s)" >> "$log"
       done ;;
     --model-bench)

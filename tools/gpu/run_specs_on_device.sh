@@ -12,7 +12,8 @@ set -uo pipefail
 BIN=$1  # kept relative to the checkout: results record argv, and no machine path belongs in them
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT" gpu-out
-export LD_LIBRARY_PATH="$(cd "$BIN" && pwd)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# corey links cuBLAS from the CUDA toolkit; the prebuilt lib/ holds what the GPU image lacks.
+export LD_LIBRARY_PATH="$(cd "$BIN" && pwd)/lib:${CUDA_HOME:-/usr/local/cuda}/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 log="$OUT/device_run.log"
 : > "$log"
 
