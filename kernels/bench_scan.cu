@@ -4,6 +4,7 @@
 // an fp64-oracle check on sampled channels. Writes one JSON document.
 //
 //   corey_bench_scan --out FILE [--sections grid,ch,q,launch,table1,stats] [--quick]
+//   corey_bench_scan --stats --out FILE   (statistics timing, ≤ 60 s)
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -24,6 +25,7 @@
 #include "corey/build_info.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
+#include "entropy/cpu_stats.hpp"
 #include "scan/oracle_scan.hpp"
 #include "scan_kernel.hpp"
 #include "scan_runner.hpp"
@@ -602,6 +604,140 @@ Json section_stats(cc::ScanRunner& runner) {
   return rows;
 }
 
+// `--stats`: the statistics alone (warm: back-to-back, u in L2 as after the conv kernel; cold: L2 flushed) and
+// statistics + the routed scan, per estimator, beside the scan alone; then every device value checked against
+// the CPU StatsOp on the same u, through views that take each read path of the kernel (contiguous 16-byte
+// vectors, misaligned scalar, padded rows with a partial last vector, batch strides, a time stride).
+Json section_stats_timing(cc::ScanRunner& runner) {
+  using corey::entropy::Estimator;
+  Json rows = Json::array();
+  Json checks = Json::array();
+  bool all_match = true;
+  auto stats = cc::make_stats_op(0);
+  corey::entropy::CpuStats cpu;
+  cc::DeviceBuffer hq(8);
+  float* h_dev = static_cast<float*>(hq.data());
+  std::int32_t* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
+  struct Est {
+    const char* name;
+    Estimator e;
+    std::int64_t stride;
+  };
+  const Est ests[] = {{"hist", Estimator::hist, 1},
+                      {"hist", Estimator::hist, 8},
+                      {"cheap_proxy", Estimator::cheap_proxy, 1},
+                      {"variance_proxy", Estimator::variance_proxy, 1},
+                      {"kurtosis_proxy", Estimator::kurtosis_proxy, 1}};
+  struct S {
+    std::int64_t d, l;
+    DType t;
+  };
+  // The last shape is a small routed-model layer (u L2-resident, the launches' fixed cost dominates).
+  for (const S& sh : {S{2048, 4096, DType::f32}, S{2048, 4096, DType::bf16}, S{2048, 1024, DType::f16},
+                      S{1024, 128, DType::f16}}) {
+    Problem pr(1, sh.d, sh.l, sh.t, false, true);
+    const auto view = corey::entropy::contiguous_view(pr.u.data(), sh.t, 1, sh.d, sh.l);
+    ChunkConfig routed;
+    routed.mode = ChunkMode::inkernel;
+    routed.chunk_ptr = q_dev;
+    const auto routed_plan = runner.plan(pr.p, routed, 0);
+    const auto scan_plan = runner.plan(pr.p, cfg(ChunkMode::inkernel, 256), 0);
+    const Timing ts = measure([&] { launch_plan(scan_plan, sh.t); }, true);
+    const double u_bytes = static_cast<double>(pr.act_bytes());
+    for (const Est& e : ests) {
+      corey::entropy::Statistic st;
+      st.estimator = e.e;
+      st.stride = e.stride;
+      const corey::entropy::ChunkRule rule;
+      const Timing tst = measure([&] { stats->choose_chunk_into(view, st, rule, h_dev, q_dev); }, true);
+      const Timing tall = measure(
+          [&] {
+            stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
+            launch_plan(routed_plan, sh.t);
+          },
+          true);
+      // Passes over u: two (min/max, then bins or central moments), one for cheap_proxy. The cold floor is one
+      // read of u from HBM (the second pass can hit L2; a time stride of 8 still touches every 32-byte sector).
+      const double reads = e.e == Estimator::cheap_proxy ? 1.0 : 2.0;
+      const double floor_s = u_bytes / kHbmBps;
+      Json j = point_header(pr);
+      j["estimator"] = e.name;
+      j["stride"] = e.stride;
+      j["scan_time"] = ts.json();
+      j["stats_time"] = tst.json();
+      j["stats_then_scan_time"] = tall.json();
+      j["stats_over_scan_pct"] = 100.0 * tst.batch_s / ts.batch_s;
+      j["stats_over_scan_cold_pct"] = 100.0 * tst.cold_s / ts.cold_s;
+      j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
+      j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
+      j["passes_over_u"] = reads;
+      j["u_bytes"] = u_bytes;
+      j["hbm_one_read_s"] = floor_s;
+      j["cold_pct_of_one_read_floor"] = 100.0 * floor_s / tst.cold_s;
+      std::printf("stats %-4s D=%5ld L=%5ld %-14s s=%ld  stats %7.1f us (cold %7.1f, floor %6.1f)  scan %8.1f us  "
+                  "stats/scan %5.1f%%  stats+scan %+5.1f%% (cold %+5.1f%%)\n",
+                  dtype_name(sh.t).c_str(), static_cast<long>(sh.d), static_cast<long>(sh.l), e.name,
+                  static_cast<long>(e.stride), tst.batch_s * 1e6, tst.cold_s * 1e6,
+                  floor_s * 1e6, ts.batch_s * 1e6, j["stats_over_scan_pct"].get<double>(),
+                  j["overhead_pct"].get<double>(), j["overhead_cold_pct"].get<double>());
+      std::fflush(stdout);
+      rows.push_back(j);
+    }
+
+    // Device vs CPU on views over the same u (host copy); the tolerance of tests/gpu/test_gpu_stats.cpp.
+    cc::synchronize();
+    std::vector<std::uint8_t> host(pr.act_bytes());
+    pr.u.download(host.data(), host.size());
+    const std::size_t eb = corey::dtype_bytes(sh.t);
+    struct V {
+      const char* name;
+      std::int64_t offset, b, d, l, sb, sd, sl;
+    };
+    const std::int64_t D = sh.d, L = sh.l;
+    const V views[] = {{"contiguous", 0, 1, D, L, D * L, L, 1},
+                       {"misaligned_base", 1, 1, D - 1, L, (D - 1) * L, L, 1},
+                       {"padded_rows_partial_vector", 0, 1, D / 2, L - 7, D * L, L, 1},
+                       {"batch_strides", 0, 2, D / 4, L - 3, D / 2 * L, L, 1},
+                       {"time_stride_2", 0, 1, D, L / 2, D * L, L, 2}};
+    for (const V& v : views) {
+      for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
+                          Estimator::kurtosis_proxy}) {
+        for (std::int64_t stride : {1, 3}) {
+          corey::entropy::Statistic st;
+          st.estimator = e;
+          st.stride = stride;
+          corey::entropy::ActivationView dv{static_cast<const std::uint8_t*>(pr.u.data()) + v.offset * eb, sh.t, v.b,
+                                            v.d, v.l, v.sb, v.sd, v.sl};
+          corey::entropy::ActivationView hv = dv;
+          hv.data = host.data() + v.offset * eb;
+          const double g = stats->estimate(dv, st).value;
+          const double c = cpu.estimate(hv, st).value;
+          const bool ok = std::abs(g - c) <= 1e-9 * std::max(1.0, std::abs(c));
+          all_match = all_match && ok;
+          Json j = Json::object();
+          j["dtype"] = dtype_name(sh.t);
+          j["view"] = v.name;
+          j["estimator"] = std::string(corey::entropy::to_string(e));
+          j["stride"] = stride;
+          j["device"] = g;
+          j["cpu"] = c;
+          j["match"] = ok;
+          if (!ok)
+            std::printf("stats MISMATCH %s %s %s s=%ld: device %.17g cpu %.17g\n", dtype_name(sh.t).c_str(), v.name,
+                        corey::entropy::to_string(e).data(), static_cast<long>(stride), g, c);
+          checks.push_back(j);
+        }
+      }
+    }
+  }
+  std::printf("stats device vs CPU: %zu checks, %s\n", checks.size(), all_match ? "all match" : "MISMATCHES");
+  Json out = Json::object();
+  out["rows"] = rows;
+  out["checks"] = checks;
+  out["all_match"] = all_match;
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -614,6 +750,8 @@ int main(int argc, char** argv) {
       out_path = argv[++i];
     } else if (a == "--profile" && i + 1 < argc) {
       profile = argv[++i];
+    } else if (a == "--stats") {
+      sections = {"stats_timing"};
     } else if (a == "--quick") {
       g_quick = true;
     } else if (a == "--sections" && i + 1 < argc) {
@@ -622,6 +760,7 @@ int main(int argc, char** argv) {
       for (std::string s; std::getline(ss, s, ',');) sections.insert(s);
     } else {
       std::cerr << "usage: corey_bench_scan --out FILE [--sections grid,ch,q,launch,table1,stats] [--quick]\n"
+                   "       corey_bench_scan --stats --out FILE   (statistics timing and device-vs-CPU checks)\n"
                    "       corey_bench_scan --profile B,D,L,dtype[,channels_per_block]\n";
       return 2;
     }
@@ -673,6 +812,7 @@ int main(int argc, char** argv) {
     run("launch", section_launch);
     run("table1", section_table1);
     run("stats", section_stats);
+    run("stats_timing", section_stats_timing);
     if (!out_path.empty()) std::ofstream(out_path) << doc.dump(1) << "\n";
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -2,10 +2,12 @@
 #include <cuda_runtime.h>
 
 #include <string>
+#include <vector>
 
 #include "backend_stream.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
+#include "entropy/cpu_stats.hpp"
 #include "scan_runner.hpp"
 #include "stats_kernel.hpp"
 
@@ -59,9 +61,7 @@ class CudaStatsOp final : public DeviceStatsOp {
   explicit CudaStatsOp(int device) : device_(device) {
     set_device(device);
     stream_ = backend_stream(device);
-    int sms = 0;
-    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
-    ws_.blocks = 2 * sms;
+    ws_.blocks = stats_grid_blocks();
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
     misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
@@ -84,12 +84,14 @@ class CudaStatsOp final : public DeviceStatsOp {
   std::string_view backend() const override { return "cuda"; }
 
   entropy::EntropyValue estimate(const entropy::ActivationView& x, const entropy::Statistic& s) override {
+    if (host_only(s.estimator)) return entropy::CpuStats().estimate(host_copy(x), s);
     enqueue(x, s, nullptr, nullptr, nullptr);
     return read_back(s, nullptr);
   }
 
   entropy::ChunkChoice choose_chunk(const entropy::ActivationView& x, const entropy::Statistic& s,
                                     const entropy::ChunkRule& rule) override {
+    if (host_only(s.estimator)) return entropy::CpuStats().choose_chunk(host_copy(x), s, rule);
     enqueue(x, s, &rule, scratch_h_, scratch_q_);
     entropy::ChunkChoice choice;
     std::int32_t q = 0;
@@ -111,6 +113,29 @@ class CudaStatsOp final : public DeviceStatsOp {
   }
 
  private:
+  // Estimators without a device kernel (token_hist's per-token histograms, the prototype's numpy range):
+  // the tensor is copied to the host and the CPU estimator computes them, which is what a host-side hook
+  // costs anyway (one sync per call). `choose_chunk_into` still refuses them: it promises no host trip.
+  static bool host_only(entropy::Estimator e) {
+    return e == entropy::Estimator::token_hist || e == entropy::Estimator::proto;
+  }
+
+  entropy::ActivationView host_copy(const entropy::ActivationView& x) {
+    if (x.stride_b < 0 || x.stride_d < 0 || x.stride_l < 0) throw_usage_error("statistic: negative strides");
+    const std::size_t element = x.dtype == DType::f32 ? 4 : 2;
+    io_of(x.dtype);
+    const std::int64_t span = x.batch * x.dim * x.seqlen == 0
+                                  ? 0
+                                  : (x.batch - 1) * x.stride_b + (x.dim - 1) * x.stride_d + (x.seqlen - 1) * x.stride_l + 1;
+    host_.resize(static_cast<std::size_t>(span) * element);
+    set_device(device_);
+    check(cudaMemcpyAsync(host_.data(), x.data, host_.size(), cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync(stats)");
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(stats)");
+    entropy::ActivationView h = x;
+    h.data = host_.data();
+    return h;
+  }
+
   void enqueue(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule* rule,
                float* entropy_out, std::int32_t* chunk_out) {
     set_device(device_);
@@ -165,6 +190,7 @@ class CudaStatsOp final : public DeviceStatsOp {
 
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
+  std::vector<unsigned char> host_;  // host copy for host_only estimators
   StatsWorkspace ws_;
   DeviceBuffer partials_, hist_, misc_;
   float* scratch_h_ = nullptr;

@@ -1,10 +1,18 @@
 // Device-side activation statistics and the entropy → chunk rule (KERNELS.md §7.4, PAPER.md §2.2–2.4).
-// Pass 1: min/max, non-finite count and raw moments; pass 2: the K-bin histogram (integer atomics, so the
-// counts are deterministic) or the central moments. The last block of each pass (ticket counter) reduces the
-// per-block partials in block order, so every result is run-to-run deterministic; the last block of pass 2
-// also applies the chunk rule and writes H and Q to device memory, and leaves the workspace zeroed.
+// Pass 1: min/max and the non-finite count (plus raw moments for the proxies); pass 2: the K-bin histogram
+// (integer atomics, so the counts are deterministic) or the central moments. The last block of each pass
+// (ticket counter) reduces the per-block partials through a fixed tree, so every result is run-to-run
+// deterministic; the last block of the last pass applies the chunk rule, writes H and Q to device memory and
+// leaves the workspace zeroed. cheap_proxy needs only pass 1.
+//
+// Both passes stream: the work is cut into tiles of (rows × time) so short rows do not idle a block, and a
+// tensor read densely from a 16-byte aligned base is read with 16-byte vector loads, several in flight per
+// thread. Every path visits exactly the elements x[..., ::stride], each once.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "cuda_check.hpp"
 #include "stats_kernel.hpp"
@@ -13,8 +21,13 @@ namespace corey::cuda {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kThreadsShift = 8;
 constexpr int kWarps = kThreads / 32;
+constexpr int kVecUnroll = 4;     // 16-byte loads in flight per thread
+constexpr int kScalarUnroll = 8;  // element loads in flight per thread on the strided/misaligned path
 constexpr int kMaxCopiedBins = 1024;
+constexpr int kMaxHistBytes = 32768;  // the largest dynamic shared histogram (1024 bins × 8 copies, 8192 × 1)
+constexpr int kMaxBlocksPerSm = 4;
 
 struct Part1 {
   float lo, hi;
@@ -30,34 +43,110 @@ struct Summary {
   double mean, mean_abs, mean_sq;
 };
 
-__device__ __forceinline__ float load_x(const StatsParams& p, std::int64_t i) {
-  switch (p.io) {
-    case IoType::f32: return static_cast<const float*>(p.x)[i];
-    case IoType::f16: return __half2float(static_cast<const __half*>(p.x)[i]);
-    case IoType::bf16: return __bfloat162float(static_cast<const __nv_bfloat16*>(p.x)[i]);
+// The sampled elements as `rows` rows of `len` elements: row r starts at (r / dim)·sb + (r % dim)·sd and its
+// samples lie `step` elements apart. A tensor read densely and contiguously is a single row. A slot is one
+// element, or with `vec` one 16-byte vector (a row's last slot may be partial). A tile is
+// (kThreads >> tw_shift) rows × (unroll << tw_shift) slots; thread i takes row i >> tw_shift of the tile and
+// the slots (i & (2^tw_shift − 1)) + k·2^tw_shift, k < unroll.
+struct Geometry {
+  std::int64_t rows, dim, sb, sd;
+  std::int64_t len, step;
+  std::int64_t slots;
+  std::int64_t tiles_per_row, tiles;
+  int tw_shift;
+  int unroll;  // ≤ kVecUnroll with vec, else ≤ kScalarUnroll
+  bool vec;
+};
+
+template <IoType io>
+struct Elem;
+template <>
+struct Elem<IoType::f32> {
+  using T = float;
+};
+template <>
+struct Elem<IoType::f16> {
+  using T = __half;
+};
+template <>
+struct Elem<IoType::bf16> {
+  using T = __nv_bfloat16;
+};
+
+template <IoType io>
+__device__ __forceinline__ float to_f32(typename Elem<io>::T v) {
+  if constexpr (io == IoType::f32) {
+    return v;
+  } else if constexpr (io == IoType::f16) {
+    return __half2float(v);
+  } else {
+    return __bfloat162float(v);
   }
-  return 0.0f;
 }
 
-// Visits every element of x[..., ::stride]: rows (b, d) block-strided, tokens thread-strided.
-template <typename F>
-__device__ __forceinline__ void for_each(const StatsParams& p, F&& f) {
-  const std::int64_t rows = p.batch * p.dim;
-  const std::int64_t lt = (p.seqlen + p.stride - 1) / p.stride;
-  const std::int64_t step = p.stride * p.sl;
-  for (std::int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    const std::int64_t base = (row / p.dim) * p.sb + (row % p.dim) * p.sd;
-    // Four independent loads in flight per thread before any is used.
-    for (std::int64_t t0 = threadIdx.x; t0 < lt; t0 += 4 * kThreads) {
-      float v[4];
+// The 16 / sizeof(T) elements of one 16-byte vector (exact conversions, as the scalar path).
+template <IoType io, typename F>
+__device__ __forceinline__ void visit_vector(const uint4& q, F& f) {
+  const unsigned int w[4] = {q.x, q.y, q.z, q.w};
 #pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const std::int64_t t = t0 + k * kThreads;
-        v[k] = t < lt ? load_x(p, base + t * step) : 0.0f;
+  for (int i = 0; i < 4; ++i) {
+    if constexpr (io == IoType::f32) {
+      f(__uint_as_float(w[i]));
+    } else if constexpr (io == IoType::f16) {
+      f(__half2float(__ushort_as_half(static_cast<unsigned short>(w[i] & 0xffffu))));
+      f(__half2float(__ushort_as_half(static_cast<unsigned short>(w[i] >> 16))));
+    } else {
+      f(__bfloat162float(__ushort_as_bfloat16(static_cast<unsigned short>(w[i] & 0xffffu))));
+      f(__bfloat162float(__ushort_as_bfloat16(static_cast<unsigned short>(w[i] >> 16))));
+    }
+  }
+}
+
+// Calls f on every element of x[..., ::stride], each once; all loads of a tile are issued before any is used.
+template <IoType io, typename F>
+__device__ __forceinline__ void for_each(const StatsParams& p, const Geometry& g, F&& f) {
+  using T = typename Elem<io>::T;
+  const T* x = static_cast<const T*>(p.x);
+  const int shift = g.tw_shift;
+  const int lane = threadIdx.x & ((1 << shift) - 1);
+  const std::int64_t rows_per_tile = kThreads >> shift;
+  const std::int64_t row_in_tile = threadIdx.x >> shift;
+  for (std::int64_t tile = blockIdx.x; tile < g.tiles; tile += gridDim.x) {
+    const std::int64_t row = (tile / g.tiles_per_row) * rows_per_tile + row_in_tile;
+    if (row >= g.rows) continue;
+    const T* r = x + (row / g.dim) * g.sb + (row % g.dim) * g.sd;
+    const std::int64_t tile_t = tile % g.tiles_per_row;
+    if (g.vec) {
+      constexpr int kPerVec = 16 / static_cast<int>(sizeof(T));
+      const std::int64_t full = g.len / kPerVec;
+      const std::int64_t s0 = tile_t * (static_cast<std::int64_t>(g.unroll) << shift) + lane;
+      uint4 q[kVecUnroll];
+#pragma unroll
+      for (int k = 0; k < kVecUnroll; ++k) {
+        const std::int64_t s = s0 + (static_cast<std::int64_t>(k) << shift);
+        q[k] = k < g.unroll && s < full ? *reinterpret_cast<const uint4*>(r + s * kPerVec) : make_uint4(0u, 0u, 0u, 0u);
       }
 #pragma unroll
-      for (int k = 0; k < 4; ++k)
-        if (t0 + k * kThreads < lt) f(v[k]);
+      for (int k = 0; k < kVecUnroll; ++k) {
+        const std::int64_t s = s0 + (static_cast<std::int64_t>(k) << shift);
+        if (k >= g.unroll) break;
+        if (s < full) {
+          visit_vector<io>(q[k], f);
+        } else if (s == full) {
+          for (std::int64_t t = s * kPerVec; t < g.len; ++t) f(to_f32<io>(r[t]));
+        }
+      }
+    } else {
+      const std::int64_t t0 = tile_t * (static_cast<std::int64_t>(g.unroll) << shift) + lane;
+      float v[kScalarUnroll];
+#pragma unroll
+      for (int k = 0; k < kScalarUnroll; ++k) {
+        const std::int64_t t = t0 + (static_cast<std::int64_t>(k) << shift);
+        v[k] = k < g.unroll && t < g.len ? to_f32<io>(r[t * g.step]) : 0.0f;
+      }
+#pragma unroll
+      for (int k = 0; k < kScalarUnroll; ++k)
+        if (k < g.unroll && t0 + (static_cast<std::int64_t>(k) << shift) < g.len) f(v[k]);
     }
   }
 }
@@ -86,75 +175,142 @@ __device__ bool is_last_block(unsigned int* ticket) {
 }
 
 __device__ double add_d(double a, double b) { return a + b; }
+__device__ float min_f(float a, float b) { return fminf(a, b); }
+__device__ float max_f(float a, float b) { return fmaxf(a, b); }
+__device__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
-__global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, StatsWorkspace ws) {
+__device__ std::int64_t sampled_count(const StatsParams& p) {
+  return p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
+}
+
+// Thread 0 of the last block: H in the requested units, the result slots and the chunk rule.
+__device__ void finish(const StatsParams& p, const StatsWorkspace& ws, double native, unsigned int nonfinite) {
+  constexpr double kLn2 = 0.69314718055994530942;
+  const double nats = p.kind == StatKind::ebits ? native * kLn2 : native;
+  double value = nats;
+  if (p.units == 1) value = p.kind == StatKind::ebits ? native : nats / kLn2;
+  if (p.units == 2) value = fmin(fmax(nats / log(static_cast<double>(p.bins < 2 ? 2 : p.bins)), 0.0), 1.0);
+  ws.result[0] = value;
+  ws.result[1] = native;
+  ws.result[2] = static_cast<double>(nonfinite);
+  if (p.entropy_out) *p.entropy_out = static_cast<float>(value);
+  if (p.chunk_out) {
+    const double r = p.h_ref <= 0.0 ? 0.0 : fmin(value / p.h_ref, 1.0);
+    const double raw = static_cast<double>(p.c_min) + r * static_cast<double>(p.c_max - p.c_min);
+    const double l2 = log2(fmax(raw, 1.0));
+    const double e = p.round_half_even ? rint(l2) : floor(l2);
+    std::int64_t c = static_cast<std::int64_t>(ldexp(1.0, static_cast<int>(e)));
+    c = c < p.c_min ? p.c_min : (c > p.c_max ? p.c_max : c);
+    *p.chunk_out = static_cast<std::int32_t>(c);
+  }
+}
+
+// The proxies' ratio in [0, 1] times ln K (PAPER.md §2.4).
+__device__ double proxy_native(const StatsParams& p, const Summary& s, double c2, double c4) {
+  double ratio = 0.0;
+  if (p.kind == StatKind::cheap_proxy) {
+    ratio = s.mean_abs / (sqrt(s.mean_sq + 1e-8) + 1e-8);
+  } else if (p.kind == StatKind::variance_proxy) {
+    const double sigma = sqrt(c2 + 1e-8);
+    ratio = sigma / (s.mean_abs + sigma + 1e-8);
+  } else {
+    const double v = c2 + 1e-8;
+    ratio = 1.0 - exp(-fmax(c4 / (v * v) - 3.0, 0.0) / 8.0);
+  }
+  return sampled_count(p) == 0 ? 0.0 : fmin(fmax(ratio, 0.0), 1.0) * log(static_cast<double>(p.bins));
+}
+
+// kMoments: also the raw moments (the proxies); the histogram needs only min/max.
+template <IoType io, bool kMoments>
+__global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, const Geometry g, StatsWorkspace ws) {
   __shared__ double sd[kWarps];
   __shared__ float sf[kWarps];
   __shared__ unsigned int su[kWarps];
   float lo = __int_as_float(0x7f800000), hi = -__int_as_float(0x7f800000);
   unsigned int bad = 0;
   double sum = 0.0, sum_abs = 0.0, sum_sq = 0.0;
-  for_each(p, [&](float v) {
+  for_each<io>(p, g, [&](float v) {
     if (!isfinite(v)) {
       ++bad;
       return;
     }
     lo = fminf(lo, v);
     hi = fmaxf(hi, v);
-    const double w = v;
-    sum += w;
-    sum_abs += fabs(w);
-    sum_sq += w * w;
+    if constexpr (kMoments) {
+      const double w = v;
+      sum += w;
+      sum_abs += fabs(w);
+      sum_sq += w * w;
+    }
   });
-  Part1 part;
-  part.lo = block_reduce(lo, [](float a, float b) { return fminf(a, b); }, sf);
-  part.hi = block_reduce(hi, [](float a, float b) { return fmaxf(a, b); }, sf);
-  part.nonfinite = block_reduce(bad, [](unsigned a, unsigned b) { return a + b; }, su);
-  part.sum = block_reduce(sum, add_d, sd);
-  part.sum_abs = block_reduce(sum_abs, add_d, sd);
-  part.sum_sq = block_reduce(sum_sq, add_d, sd);
+  Part1 part{};
+  part.lo = block_reduce(lo, min_f, sf);
+  part.hi = block_reduce(hi, max_f, sf);
+  part.nonfinite = block_reduce(bad, add_u, su);
+  if constexpr (kMoments) {
+    part.sum = block_reduce(sum, add_d, sd);
+    part.sum_abs = block_reduce(sum_abs, add_d, sd);
+    part.sum_sq = block_reduce(sum_sq, add_d, sd);
+  }
   Part1* parts = static_cast<Part1*>(ws.partials);
   if (threadIdx.x == 0) parts[blockIdx.x] = part;
   if (!is_last_block(&ws.ticket[0])) return;
-  if (threadIdx.x == 0) {
-    Summary s{__int_as_float(0x7f800000), -__int_as_float(0x7f800000), 0u, 0.0, 0.0, 0.0};
-    double a = 0.0, b = 0.0, c = 0.0;
-    for (unsigned i = 0; i < gridDim.x; ++i) {
-      volatile Part1* q = parts + i;
-      s.lo = fminf(s.lo, q->lo);
-      s.hi = fmaxf(s.hi, q->hi);
-      s.nonfinite += q->nonfinite;
-      a += q->sum;
-      b += q->sum_abs;
-      c += q->sum_sq;
+
+  // Last block: every thread folds the partials i ≡ thread (mod kThreads) in block order, then one
+  // block_reduce; a fixed tree for a fixed grid (min/max/count do not depend on the order at all).
+  lo = __int_as_float(0x7f800000), hi = -__int_as_float(0x7f800000);
+  bad = 0;
+  sum = 0.0, sum_abs = 0.0, sum_sq = 0.0;
+  for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) {
+    const volatile Part1* q = parts + i;
+    lo = fminf(lo, q->lo);
+    hi = fmaxf(hi, q->hi);
+    bad += q->nonfinite;
+    if constexpr (kMoments) {
+      sum += q->sum;
+      sum_abs += q->sum_abs;
+      sum_sq += q->sum_sq;
     }
-    const double n = static_cast<double>(p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride));
-    s.mean = a / n;
-    s.mean_abs = b / n;
-    s.mean_sq = c / n;
-    *reinterpret_cast<Summary*>(parts + gridDim.x) = s;
-    ws.ticket[0] = 0;
   }
+  Summary s{};
+  s.lo = block_reduce(lo, min_f, sf);
+  s.hi = block_reduce(hi, max_f, sf);
+  s.nonfinite = block_reduce(bad, add_u, su);
+  if constexpr (kMoments) {
+    const double n = static_cast<double>(sampled_count(p));
+    s.mean = block_reduce(sum, add_d, sd) / n;
+    s.mean_abs = block_reduce(sum_abs, add_d, sd) / n;
+    s.mean_sq = block_reduce(sum_sq, add_d, sd) / n;
+  }
+  if (threadIdx.x != 0) return;
+  if (p.kind == StatKind::cheap_proxy) {
+    finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
+  } else {
+    *reinterpret_cast<Summary*>(parts + gridDim.x) = s;
+  }
+  ws.ticket[0] = 0;
 }
 
-__global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, StatsWorkspace ws) {
+template <IoType io>
+__global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws) {
   extern __shared__ unsigned int shist[];
   __shared__ double sd[kWarps];
   Part1* parts1 = static_cast<Part1*>(ws.partials);
   const Summary s = *reinterpret_cast<const Summary*>(parts1 + gridDim.x);
   Part2* parts2 = reinterpret_cast<Part2*>(parts1 + gridDim.x + 1);  // after the partials and the summary
   const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
-  const std::int64_t n = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
+  const std::int64_t n = sampled_count(p);
   if (hist) {
     // One histogram copy per warp when it fits (fewer colliding shared atomics on peaked distributions).
     const int copies = p.bins <= kMaxCopiedBins ? kWarps : 1;
     unsigned int* mine = shist + (copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
     for (int i = threadIdx.x; i < copies * p.bins; i += kThreads) shist[i] = 0;
     __syncthreads();
+    // The paper's bin index: fp32 arithmetic, the denominator formed in double and rounded to fp32.
     const float denom = static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8);
     const float k = static_cast<float>(p.bins);
     const float kmax = static_cast<float>(p.bins - 1);
-    for_each(p, [&](float v) {
+    for_each<io>(p, g, [&](float v) {
       if (!isfinite(v)) return;
       const float scaled = __fmul_rn(__fdiv_rn(__fsub_rn(v, s.lo), denom), k);
       const float f = fminf(fmaxf(floorf(scaled), 0.0f), kmax);
@@ -166,9 +322,9 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, Sta
       for (int w = 0; w < copies; ++w) c += shist[w * p.bins + i];
       if (c) atomicAdd(&ws.hist[i], static_cast<unsigned long long>(c));
     }
-  } else if (p.kind == StatKind::variance_proxy || p.kind == StatKind::kurtosis_proxy) {
+  } else {
     double c2 = 0.0, c4 = 0.0;
-    for_each(p, [&](float v) {
+    for_each<io>(p, g, [&](float v) {
       if (!isfinite(v)) return;
       const double c = static_cast<double>(v) - s.mean;
       c2 += c * c;
@@ -198,50 +354,102 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, Sta
     native = (n == 0 || (ebits ? fabs(span) : span) < 1e-8) ? 0.0 : h;
   } else {
     double c2 = 0.0, c4 = 0.0;
-    if (p.kind != StatKind::cheap_proxy) {
-      for (unsigned i = 0; i < gridDim.x; ++i) {
-        volatile Part2* q = parts2 + i;
-        c2 += q->c2;
-        c4 += q->c4;
-      }
-      c2 /= static_cast<double>(n);
-      c4 /= static_cast<double>(n);
+    for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) {
+      const volatile Part2* q = parts2 + i;
+      c2 += q->c2;
+      c4 += q->c4;
     }
-    double ratio = 0.0;
-    if (p.kind == StatKind::cheap_proxy) {
-      ratio = s.mean_abs / (sqrt(s.mean_sq + 1e-8) + 1e-8);
-    } else if (p.kind == StatKind::variance_proxy) {
-      const double sigma = sqrt(c2 + 1e-8);
-      ratio = sigma / (s.mean_abs + sigma + 1e-8);
-    } else {
-      const double v = c2 + 1e-8;
-      ratio = 1.0 - exp(-fmax(c4 / (v * v) - 3.0, 0.0) / 8.0);
-    }
-    native = n == 0 ? 0.0 : fmin(fmax(ratio, 0.0), 1.0) * log(static_cast<double>(p.bins));
+    c2 = block_reduce(c2, add_d, sd) / static_cast<double>(n);
+    c4 = block_reduce(c4, add_d, sd) / static_cast<double>(n);
+    native = proxy_native(p, s, c2, c4);
   }
   if (threadIdx.x != 0) return;
-  constexpr double kLn2 = 0.69314718055994530942;
-  const double nats = p.kind == StatKind::ebits ? native * kLn2 : native;
-  double value = nats;
-  if (p.units == 1) value = p.kind == StatKind::ebits ? native : nats / kLn2;
-  if (p.units == 2) value = fmin(fmax(nats / log(static_cast<double>(p.bins < 2 ? 2 : p.bins)), 0.0), 1.0);
-  ws.result[0] = value;
-  ws.result[1] = native;
-  ws.result[2] = static_cast<double>(s.nonfinite);
-  if (p.entropy_out) *p.entropy_out = static_cast<float>(value);
-  if (p.chunk_out) {
-    const double r = p.h_ref <= 0.0 ? 0.0 : fmin(value / p.h_ref, 1.0);
-    const double raw = static_cast<double>(p.c_min) + r * static_cast<double>(p.c_max - p.c_min);
-    const double l2 = log2(fmax(raw, 1.0));
-    const double e = p.round_half_even ? rint(l2) : floor(l2);
-    std::int64_t c = static_cast<std::int64_t>(ldexp(1.0, static_cast<int>(e)));
-    c = c < p.c_min ? p.c_min : (c > p.c_max ? p.c_max : c);
-    *p.chunk_out = static_cast<std::int32_t>(c);
-  }
+  finish(p, ws, native, s.nonfinite);
   ws.ticket[1] = 0;
 }
 
+std::int64_t element_bytes(IoType io) { return io == IoType::f32 ? 4 : 2; }
+
+Geometry geometry(const StatsParams& p, int max_blocks) {
+  const std::int64_t eb = element_bytes(p.io);
+  Geometry g{};
+  g.rows = p.batch * p.dim;
+  g.dim = p.dim;
+  g.sb = p.sb;
+  g.sd = p.sd;
+  g.len = (p.seqlen + p.stride - 1) / p.stride;
+  g.step = p.stride * p.sl;
+  const bool dense = p.stride == 1 && p.sl == 1;
+  if (dense && (p.dim <= 1 || p.sd == p.seqlen) && (p.batch <= 1 || p.sb == p.dim * p.seqlen)) {
+    // Row (b, d) starts at (b·dim + d)·seqlen: the whole tensor is one contiguous row.
+    g.len = g.rows * p.seqlen;
+    g.rows = 1;
+    g.dim = 1;
+    g.sb = 0;
+    g.sd = 0;
+  }
+  const bool aligned_base = reinterpret_cast<std::uintptr_t>(p.x) % 16 == 0;
+  const bool aligned_rows = g.rows <= 1 || ((g.sd * eb) % 16 == 0 && (p.batch <= 1 || (g.sb * eb) % 16 == 0));
+  g.vec = dense && aligned_base && aligned_rows;
+  const std::int64_t per_slot = g.vec ? 16 / eb : 1;
+  g.slots = (g.len + per_slot - 1) / per_slot;
+  // The most loads in flight per thread that still give at least half the grid a tile (a small, L2-resident
+  // tensor is better spread over many SMs than over few with deep unrolling).
+  for (int unroll = g.vec ? kVecUnroll : kScalarUnroll;; unroll /= 2) {
+    // As few threads along a row as cover it, so a short row leaves the others to the next rows.
+    const std::int64_t per_thread = (g.slots + unroll - 1) / unroll;
+    g.tw_shift = 0;
+    while (g.tw_shift < kThreadsShift && (std::int64_t{1} << g.tw_shift) < per_thread) ++g.tw_shift;
+    const std::int64_t tile_slots = static_cast<std::int64_t>(unroll) << g.tw_shift;
+    const std::int64_t rows_per_tile = kThreads >> g.tw_shift;
+    g.unroll = unroll;
+    g.tiles_per_row = (g.slots + tile_slots - 1) / tile_slots;
+    g.tiles = (g.rows + rows_per_tile - 1) / rows_per_tile * g.tiles_per_row;
+    if (unroll == 1 || 2 * g.tiles >= max_blocks) break;
+  }
+  return g;
+}
+
+template <IoType io>
+void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks, cudaStream_t stream) {
+  const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
+  if (hist) {
+    stats_pass1<io, false><<<blocks, kThreads, 0, stream>>>(p, g, ws);
+  } else {
+    stats_pass1<io, true><<<blocks, kThreads, 0, stream>>>(p, g, ws);
+  }
+  check(cudaGetLastError(), "stats_pass1 launch");
+  if (p.kind == StatKind::cheap_proxy) return;
+  const std::size_t hist_bytes =
+      hist ? static_cast<std::size_t>(p.bins) * sizeof(unsigned int) * (p.bins <= kMaxCopiedBins ? kWarps : 1) : 0;
+  stats_pass2<io><<<blocks, kThreads, hist_bytes, stream>>>(p, g, ws);
+  check(cudaGetLastError(), "stats_pass2 launch");
+}
+
+template <typename Kernel>
+int co_resident(Kernel kernel, std::size_t shared_bytes) {
+  int n = 0;
+  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, kThreads, shared_bytes),
+        "cudaOccupancyMaxActiveBlocksPerMultiprocessor(stats)");
+  return n;
+}
+
+template <IoType io>
+int co_resident_typed() {
+  return std::min({co_resident(stats_pass1<io, false>, 0), co_resident(stats_pass1<io, true>, 0),
+                   co_resident(stats_pass2<io>, kMaxHistBytes)});
+}
+
 }  // namespace
+
+int stats_grid_blocks() {
+  int device = 0, sms = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+  const int per_sm = std::min({kMaxBlocksPerSm, co_resident_typed<IoType::f32>(), co_resident_typed<IoType::f16>(),
+                               co_resident_typed<IoType::bf16>()});
+  return sms * std::max(per_sm, 1);
+}
 
 std::size_t stats_partials_bytes(int blocks) {
   static_assert(sizeof(Summary) <= sizeof(Part1), "the summary occupies one partial slot");
@@ -249,12 +457,14 @@ std::size_t stats_partials_bytes(int blocks) {
 }
 
 void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
-  const std::size_t hist_bytes =
-      static_cast<std::size_t>(p.bins) * sizeof(unsigned int) * (p.bins <= kMaxCopiedBins ? kWarps : 1);
-  stats_pass1<<<ws.blocks, kThreads, 0, stream>>>(p, ws);
-  check(cudaGetLastError(), "stats_pass1 launch");
-  stats_pass2<<<ws.blocks, kThreads, hist_bytes, stream>>>(p, ws);
-  check(cudaGetLastError(), "stats_pass2 launch");
+  const Geometry g = geometry(p, ws.blocks);
+  // Both passes use the same grid: the summary and the pass-2 partials sit behind gridDim.x pass-1 partials.
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
+  switch (p.io) {
+    case IoType::f32: launch_typed<IoType::f32>(p, g, ws, blocks, stream); break;
+    case IoType::f16: launch_typed<IoType::f16>(p, g, ws, blocks, stream); break;
+    case IoType::bf16: launch_typed<IoType::bf16>(p, g, ws, blocks, stream); break;
+  }
 }
 
 }  // namespace corey::cuda

@@ -33,13 +33,18 @@ struct StatsWorkspace {
   unsigned long long* hist = nullptr;    // bins counters
   unsigned int* ticket = nullptr;        // last-block detection
   double* result = nullptr;              // [H in units, native value, non-finite count]
-  int blocks = 0;
+  int blocks = 0;                        // the most blocks a launch uses (partials are sized for it)
 };
+
+// Blocks that keep every SM of the current device busy with the statistics kernels (SMs × co-resident blocks,
+// capped at a few per SM); StatsWorkspace::blocks.
+int stats_grid_blocks();
 
 std::size_t stats_partials_bytes(int blocks);
 
-// Two launches (pass 1: min/max/moments; pass 2: histogram or central moments, the last block reducing and
-// applying the rule). Stream-ordered, no host synchronization.
+// Pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
+// (histogram or central moments); the last block of the last pass reduces and applies the rule. A tensor
+// smaller than the grid gets fewer blocks. Stream-ordered, no host synchronization, graph-capturable.
 void launch_stats(const StatsParams& params, const StatsWorkspace& ws, cudaStream_t stream);
 
 }  // namespace corey::cuda
