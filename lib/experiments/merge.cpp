@@ -36,6 +36,11 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
   return files;
 }
 
+// Run keys that describe one shard's process, kept per shard in the merged provenance. The merged run block
+// drops the shard-only ones and spans the shards' start and finish times.
+constexpr const char* per_shard_run_keys[] = {"started_at", "finished_at", "wall_s", "devices", "workers"};
+constexpr const char* shard_only_run_keys[] = {"wall_s", "devices", "workers"};
+
 Json env_identity(const Json& env) {
   Json devices = Json::array();
   for (const auto& d : env.value("devices", Json::array())) devices.push_back(d.value("name", std::string{}));
@@ -77,21 +82,29 @@ results::ResultsFile merge_results(const std::vector<std::string>& inputs, const
                     ": " + env_identity(shard.env).dump() + " vs " + first_env_identity.dump() +
                     "; use --allow-mixed-env to merge anyway", SourcePos{path});
     }
+    Json artifact_points = Json::array();
     for (auto& record : shard.records) {
       auto [it, inserted] = seen_in.emplace(record.point_id, path);
       if (!inserted) {
         duplicates.push_back(record.point_id + " (in " + it->second + " and " + path + ")");
         continue;
       }
+      if (!record.artifacts.empty()) artifact_points.push_back(record.point_id);
       merged.records.push_back(std::move(record));
     }
     const Json shard_info = shard.run.value("shard", Json::object());
     const Json slurm = shard_info.value("slurm", Json());
-    provenance.push_back(Json{{"file", path},
-                              {"sha256", sha256_hex(read_file(path))},
-                              {"host", shard.env.value("host", std::string{})},
-                              {"shard_index", shard_info.value("index", 0)},
-                              {"array_task_id", slurm.is_object() ? slurm.value("SLURM_ARRAY_TASK_ID", Json()) : Json()}});
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    Json entry{{"file", path},
+               {"dir", dir.empty() ? "." : dir},
+               {"sha256", sha256_hex(read_file(path))},
+               {"host", shard.env.value("host", std::string{})},
+               {"shard_index", shard_info.value("index", 0)},
+               {"array_task_id", slurm.is_object() ? slurm.value("SLURM_ARRAY_TASK_ID", Json()) : Json()}};
+    for (const char* key : per_shard_run_keys)
+      if (shard.run.contains(key)) entry[key] = shard.run[key];
+    entry["artifact_points"] = artifact_points;
+    provenance.push_back(entry);
   }
   if (!duplicates.empty()) {
     std::string list;
@@ -107,6 +120,18 @@ results::ResultsFile merge_results(const std::vector<std::string>& inputs, const
                 "); use --allow-partial to write a partial result");
   std::sort(merged.records.begin(), merged.records.end(),
             [](const results::Record& a, const results::Record& b) { return a.index < b.index; });
+  // First start to last finish (the UTC stamps sort as text).
+  std::string started_at;
+  std::string finished_at;
+  for (const auto& entry : provenance) {
+    const std::string started = entry.value("started_at", std::string{});
+    const std::string finished = entry.value("finished_at", std::string{});
+    if (!started.empty() && (started_at.empty() || started < started_at)) started_at = started;
+    if (finished > finished_at) finished_at = finished;
+  }
+  for (const char* key : shard_only_run_keys) merged.run.erase(key);
+  if (!started_at.empty()) merged.run["started_at"] = started_at;
+  if (!finished_at.empty()) merged.run["finished_at"] = finished_at;
   merged.run["status"] = missing.empty() ? "complete" : "partial";
   merged.run.erase("missing");
   if (!missing.empty()) merged.run["missing"] = missing;

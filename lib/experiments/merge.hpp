@@ -13,7 +13,11 @@ struct MergeOptions {
 
 // Merges shard results files (or directories holding them) into one (HARNESS.md §8.3): same schema, same
 // spec hash, same planned point set, every planned id exactly once (else corey::Error merge_coverage),
-// same environment unless allowed; tables are recomputed from the merged records.
+// same environment unless allowed; tables are recomputed from the merged records. run.shard.merged_from keeps
+// per shard {file, dir, sha256, host, shard_index, array_task_id, started_at, finished_at, wall_s, devices,
+// workers, artifact_points}; the merged run block has no wall_s, devices or workers of its own and spans the
+// shards' started_at..finished_at. Records keep their artifacts as listed: each file is relative to the `dir`
+// of the shard whose artifact_points names the record's point id.
 results::ResultsFile merge_results(const std::vector<std::string>& inputs, const MergeOptions& options);
 
 }  // namespace corey::experiments

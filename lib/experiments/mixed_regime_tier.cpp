@@ -7,7 +7,6 @@
 
 #include "bench/prompts.hpp"
 #include "bench/regime_pool.hpp"
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "experiments/device_hooks.hpp"
@@ -31,7 +30,6 @@ spec::ParamSchema make_schema() {
       {"study", ParamType::string, "static-sweep", {"pool", "feature-scan", "static-sweep"}, "what the point measures"},
       {"pool", ParamType::map, Json{{"samples_per_regime", 20}, {"seed", 1234}}, {},
        "{samples_per_regime, seed} of the generated pool, or {file: PATH} of a JSONL pool"},
-      {"pool_out", ParamType::string, "", {}, "write the pool as JSONL to this file (relative: to the working directory)"},
       {"regimes", ParamType::list, Json(bench::regime_names()), {}, "regimes measured, in this order"},
       {"samples", ParamType::map, Json{{"first", 8}}, {}, "fit prompts: the first N records of each regime (i < N)"},
       {"holdout", ParamType::map, Json{{"from", 8}, {"to", 19}}, {}, "held-out prompts: from <= i <= to ({} = none)"},
@@ -39,7 +37,6 @@ spec::ParamSchema make_schema() {
       {"policies", ParamType::list, Json::array({"sampled_hist_s8", "guarded_sampled_hist_s8"}), {},
        "static-sweep: scheduler rows measured beside the static chunks"},
       {"weights", ParamType::map, Json::object(), {}, "traffic weight per regime ({} = equal weights only)"},
-      {"rule_out", ParamType::string, "", {}, "static-sweep: write the fitted rule as learned_table JSON to this file"},
       {"modes", ParamType::list, Json::array({"sampled_hist_s8", "variance_proxy", "kurtosis_proxy", "token_hist_s8"}), {},
        "feature-scan: scheduler rows"},
       {"min_diverse", ParamType::integer, 3, {}, "feature-scan: diverse (mode, regime) rows needed for GO"},
@@ -65,14 +62,12 @@ struct Params {
   std::string pool_file;  // empty: generate
   std::int64_t samples_per_regime = 20;
   std::int64_t seed = 1234;
-  std::string pool_out;
   std::vector<std::string> regimes;
   std::int64_t fit_first = 8;
   std::optional<std::pair<std::int64_t, std::int64_t>> holdout;
   std::vector<std::int64_t> chunks;
   std::vector<std::string> policies;
   RegimeWeights weights;
-  std::string rule_out;
   std::vector<std::string> modes;
   std::int64_t min_diverse = 3;
   ModelSpec model;
@@ -117,7 +112,6 @@ Params parse_params(const Json& params, const spec::Spec* spec) {
   p.samples_per_regime = pool.value("samples_per_regime", std::int64_t{20});
   p.seed = pool.value("seed", std::int64_t{1234});
   if (p.samples_per_regime < 1) bad_param("pool", "samples_per_regime must be >= 1", spec);
-  p.pool_out = param_value<std::string>(params, "pool_out", spec);
   p.regimes = param_value<std::vector<std::string>>(params, "regimes", spec);
   if (p.regimes.empty()) bad_param("regimes", "needs at least one regime", spec);
   for (std::size_t i = 0; i < p.regimes.size(); ++i) {
@@ -154,7 +148,6 @@ Params parse_params(const Json& params, const spec::Spec* spec) {
     weight_sum += w.get<double>();
   }
   if (!weights.empty() && !(weight_sum > 0)) bad_param("weights", "the weights sum to 0", spec);
-  p.rule_out = param_value<std::string>(params, "rule_out", spec);
   p.modes = param_value<std::vector<std::string>>(params, "modes", spec);
   if (p.study == "feature-scan" && p.modes.empty()) bad_param("modes", "feature-scan needs at least one mode", spec);
   p.min_diverse = param_value<std::int64_t>(params, "min_diverse", spec);
@@ -234,12 +227,6 @@ std::int64_t whitespace_words(const std::string& text) {
 
 std::vector<bench::RegimePrompt> load_pool(const Params& p) {
   return p.pool_file.empty() ? bench::generate_regime_pool(p.samples_per_regime, p.seed) : bench::load_regime_pool(p.pool_file);
-}
-
-void write_output(const std::string& path, const std::string& content) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) make_directories(parent.string());
-  write_file_atomic(path, content);
 }
 
 // The feature scan's record: the (mode, regime) diversity rows, the GO/STOP decision and every layer's decision.
@@ -347,10 +334,8 @@ class MixedRegimeTier final : public Tier {
                                  {"prompt_sha256_matches", pool_json["prompt_sha256"] == std::string(bench::kPaperPoolPromptSha256)},
                                  {"jsonl_sha256_matches", pool_json["jsonl_sha256"] == std::string(bench::kPaperPoolJsonlSha256)}};
     }
-    if (!p.pool_out.empty()) {
-      write_output(p.pool_out, jsonl);
-      pool_json["written_to"] = p.pool_out;
-    }
+    // Emitted before the golden check, so a mismatching pool can be inspected.
+    if (p.study == "pool") ctx.emit_artifact("pool.jsonl", jsonl);
     record.fields["pool"] = pool_json;
     if (paper_pool && !(pool_json["golden"]["prompt_sha256_matches"].get<bool>() && pool_json["golden"]["jsonl_sha256_matches"].get<bool>())) {
       record.status = Status::verify_failed;
@@ -431,11 +416,11 @@ class MixedRegimeTier final : public Tier {
     analysis.bootstrap.resamples = ctx.spec.stats.value("bootstrap_resamples", std::size_t{10000});
     analysis.bootstrap.seed = stats::point_seed(ctx.spec.stats.value("seed", std::uint64_t{0}), point.id);
     Json metrics = analyze_sweep(cells, outcome, analysis);
-    if (!p.rule_out.empty() && metrics.contains("fitted_rules")) {
+    if (metrics.contains("fitted_rules")) {
       // The traffic-weighted fit when weights are given (the mix the rule is meant for), else equal weights.
       const Json& rule = metrics["fitted_rules"].back();
-      write_output(p.rule_out, rule["learned_table"].dump(2) + "\n");
-      metrics["rule_written"] = Json{{"file", p.rule_out}, {"weighting", rule["weighting"]}};
+      ctx.emit_artifact("learned_table.json", rule["learned_table"].dump(2) + "\n");
+      metrics["rule_artifact"] = Json{{"name", "learned_table.json"}, {"weighting", rule["weighting"]}};
     }
     record.fields["metrics"] = metrics;
     record.fields["samples_s"] = Json{{"arms", outcome.arms}, {"per_prompt", outcome.samples}};

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/atomic_file.hpp"
+#include "core/sha256.hpp"
 #include "experiments/device_hooks.hpp"
 #include "experiments/device_pool.hpp"
 #include "experiments/environment.hpp"
@@ -197,6 +198,41 @@ void drop_partial_line(const std::string& jsonl_path) {
   std::filesystem::resize_file(jsonl_path, last_newline == std::string::npos ? 0 : last_newline + 1);
 }
 
+// Writes a point's emitted files, each atomically, and lists them. What an earlier attempt at the point left
+// is removed first, so the point's directory holds exactly the files its record lists.
+std::vector<results::Artifact> write_artifacts(const std::string& out_dir, const std::string& point_id,
+                                               const std::vector<EmittedArtifact>& emitted) {
+  const std::string dir = out_dir + "/" + results::artifact_dir(point_id);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) throw_io_error("cannot clear " + dir + ": " + ec.message());
+  std::vector<results::Artifact> listed;
+  for (const EmittedArtifact& e : emitted) {
+    const std::string file = results::artifact_file(point_id, e.name);
+    write_file_atomic(out_dir + "/" + file, e.bytes);
+    listed.push_back({e.name, file, e.bytes.size(), sha256_hex(e.bytes)});
+  }
+  return listed;
+}
+
+// Why a finished record cannot be kept on resume because of its artifacts; empty when every listed file is
+// where the runner put it, byte for byte.
+std::string artifact_problem(const std::string& out_dir, const results::Record& record) {
+  for (const results::Artifact& a : record.artifacts) {
+    try {
+      results::check_artifact_name(a.name);
+    } catch (const Error& e) {
+      return e.message();
+    }
+    if (a.file != results::artifact_file(record.point_id, a.name))
+      return "artifact " + a.name + " is listed at " + a.file;
+    const std::string path = out_dir + "/" + a.file;
+    if (!std::filesystem::is_regular_file(path)) return "artifact " + a.file + " is missing";
+    if (sha256_file_hex(path) != a.sha256) return "artifact " + a.file + " differs from its listed SHA-256";
+  }
+  return {};
+}
+
 results::Record run_one(Tier& tier, const spec::Point& point, RunContext& ctx) {
   results::Record record;
   try {
@@ -284,6 +320,11 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
                      record.point_id.c_str());
       continue;
     }
+    if (const std::string problem = artifact_problem(out_dir, record); !problem.empty()) {
+      if (!options.quiet)
+        std::fprintf(stderr, "corey: point %s: %s; measuring it again\n", record.point_id.c_str(), problem.c_str());
+      continue;
+    }
     finished[it->second] = std::move(record);
   }
 
@@ -315,9 +356,12 @@ RunOutcome run_experiment(const spec::Spec& spec, const spec::Plan& plan, Tier& 
             progress.update(done, point.id);
           }
           const auto point_start = std::chrono::steady_clock::now();
+          ctx.artifacts.clear();
           auto record = run_one(*worker.tier, point, ctx);
           worker.busy_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
           if (g_cancel.load() && record.status != results::Status::ok) break;  // abandoned mid-point: not a result
+          // Before the record is streamed: a streamed record's files always exist.
+          record.artifacts = write_artifacts(out_dir, point.id, ctx.artifacts);
           if (worker.device >= 0) {
             record.device = worker.device;
             if (!worker.uuid.empty()) record.fields["device_uuid"] = worker.uuid;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "results/record.hpp"
 #include "results/table.hpp"
 #include "spec/param_schema.hpp"
@@ -14,13 +15,29 @@ namespace corey::experiments {
 
 enum class Backend { cpu, cuda };
 
-// What a tier may use while it runs one point. Tiers never write files and never print progress.
+// A file's bytes that one point hands to the runner.
+struct EmittedArtifact {
+  std::string name;
+  std::string bytes;
+};
+
+// What a tier may use while it runs one point. Tiers never write files and never print progress: a file a
+// point produces is emitted, and the runner writes it atomically under <out>/artifacts/<point id>/<name>
+// before it streams the record, which lists it (so resume and merge see a point's files with its record).
 struct RunContext {
   const spec::Spec& spec;
   Backend backend = Backend::cpu;
   int device = -1;                          // CUDA device index when backend == cuda
   const std::atomic<bool>* cancel = nullptr;  // set on SIGINT/SIGTERM: abandon the point if convenient
+  std::vector<EmittedArtifact> artifacts;   // of the point in progress; the runner empties it per point
   bool cancelled() const { return cancel != nullptr && cancel->load(); }
+  // Throws corey::Error (usage) on a name that is not a plain file name or was already emitted by the point.
+  void emit_artifact(std::string name, std::string bytes) {
+    results::check_artifact_name(name);
+    for (const EmittedArtifact& a : artifacts)
+      if (a.name == name) throw_usage_error("artifact '" + name + "' was emitted twice by one point");
+    artifacts.push_back({std::move(name), std::move(bytes)});
+  }
 };
 
 // One evaluation tier (ARCHITECTURE.md §2).

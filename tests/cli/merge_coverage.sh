@@ -61,6 +61,14 @@ assert partial["run"]["status"] == "partial"
 third = [p for i, p in enumerate(single["run"]["planned"]) if i % 3 == 2]
 assert sorted(partial["run"]["missing"]) == sorted(third), (partial["run"]["missing"], third)
 assert len(merged["run"]["shard"]["merged_from"]) == 3
+# One shard's timing, devices and workers stay with that shard, not in the merged run block (the shard files
+# as they are now, i.e. after the resume, are the ones resumed.json was merged from).
+assert not {"wall_s", "devices", "workers"} & set(resumed["run"]), sorted(resumed["run"])
+shards = [json.load(open(p["file"])) for p in resumed["run"]["shard"]["merged_from"]]
+for prov, shard in zip(resumed["run"]["shard"]["merged_from"], shards):
+    assert all(prov[k] == shard["run"][k] for k in ("wall_s", "devices", "workers", "started_at", "finished_at")), prov
+assert resumed["run"]["started_at"] == min(s["run"]["started_at"] for s in shards)
+assert resumed["run"]["finished_at"] == max(s["run"]["finished_at"] for s in shards)
 stream = [json.loads(l) for l in open(f"{d}/run/shard-0002-of-0003.jsonl") if l.strip()]
 assert sorted(r["point_id"] for r in stream) == sorted(third), "resume re-ran a finished point or missed one"
 print(f"merge ok: {len(merged['results'])} points; partial lists {len(third)} missing; resume filled the holes")

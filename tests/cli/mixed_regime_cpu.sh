@@ -1,8 +1,9 @@
 #!/bin/bash
-# The CPU mixed-regime smoke spec: the paper's prompt pool byte for byte (the written JSONL hashed here with
-# Python's hashlib against PAPER.md §6.7), the feature scan's GO/STOP summary, the static sweep with the
-# fitted sequence-length rule exported as a learned table; then routed-ablation's CPU smoke spec runs its
-# seqlen_table / learned_table rows from that exported file. `corey plan` must accept the paper specs.
+# The CPU mixed-regime smoke spec: the paper's prompt pool byte for byte (the pool point's artifact
+# pool.jsonl, found through the record that lists it, hashed here with Python's hashlib against PAPER.md
+# §6.7), the feature scan's GO/STOP summary, the static sweep with the fitted sequence-length rule exported as
+# the artifact learned_table.json; then routed-ablation's CPU smoke spec runs its seqlen_table /
+# learned_table rows from that exported file. `corey plan` must accept the paper specs.
 set -euo pipefail
 corey=$1 src=$2 scratch=$3
 PY=${COREY_PYTHON:-python3}
@@ -12,16 +13,35 @@ if ! "$corey" mixed-regime "$src/experiments/smoke/mixed_regime_cpu.yaml" --dry-
   cat "$scratch/plan.txt"; exit 1
 fi
 start=$(date +%s)
-"$corey" mixed-regime "$src/experiments/smoke/mixed_regime_cpu.yaml" --backend cpu --out "$scratch/run" --format md --quiet \
-  --set "params.rule_out=$scratch/fitted_rule.json" --set "params.pool_out=$scratch/prompt_pool.jsonl"
+"$corey" mixed-regime "$src/experiments/smoke/mixed_regime_cpu.yaml" --backend cpu --out "$scratch/run" --format md --quiet
 elapsed=$(( $(date +%s) - start ))
 [ "$elapsed" -lt 60 ] || { echo "smoke run took ${elapsed}s (limit 60 s)"; exit 1; }
-"$PY" - "$scratch/run/results.json" "$scratch/prompt_pool.jsonl" "$scratch/fitted_rule.json" <<'PY'
+
+# The path of the one artifact called $2 of the results file $1, checked against the size and SHA-256 its
+# record lists; its file is relative to the run's out dir.
+artifact() {
+  "$PY" - "$1" "$2" <<'PY'
+import hashlib, json, os, sys
+res = json.load(open(sys.argv[1]))
+hits = [(r, a) for r in res["results"] for a in r.get("artifacts", []) if a["name"] == sys.argv[2]]
+assert len(hits) == 1, (sys.argv[2], hits)
+record, listed = hits[0]
+assert listed["file"] == f"artifacts/{record['point_id']}/{sys.argv[2]}", listed
+path = os.path.join(os.path.dirname(sys.argv[1]), listed["file"])
+data = open(path, "rb").read()
+assert len(data) == listed["bytes"] and hashlib.sha256(data).hexdigest() == listed["sha256"], listed
+print(path)
+PY
+}
+pool_jsonl=$(artifact "$scratch/run/results.json" pool.jsonl)
+fitted_rule=$(artifact "$scratch/run/results.json" learned_table.json)
+"$PY" - "$scratch/run/results.json" "$pool_jsonl" "$fitted_rule" <<'PY'
 import hashlib, json, sys
 res = json.load(open(sys.argv[1]))
 assert res["run"]["status"] == "complete", res["run"]["status"]
 pool_point, scan, sweep = res["results"]
 assert [r["status"] for r in res["results"]] == ["ok", "ok", "ok"], [(r["status"], r["reason"]) for r in res["results"]]
+assert [[a["name"] for a in r.get("artifacts", [])] for r in res["results"]] == [["pool.jsonl"], [], ["learned_table.json"]]
 # PAPER.md §6.7 golden digests of the authors' JSONL file and of the prompt bytes.
 data = open(sys.argv[2], "rb").read()
 assert hashlib.sha256(data).hexdigest() == "475531fa10a65e8cbc0c9829962ba85a3fade299d34061681a7107e2b66e3072"
@@ -62,6 +82,7 @@ for split in ("fit", "holdout"):
 table = json.load(open(sys.argv[3]))
 rule = sm["fitted_rules"][-1]
 assert rule["weighting"] == "traffic" and table == rule["learned_table"], (table, rule)
+assert sm["rule_artifact"] == {"name": "learned_table.json", "weighting": "traffic"}, sm["rule_artifact"]
 assert table["default_chunk"] in (32, 64, 128) and len(table["rules"]) <= 1
 tables = {t["table"] for t in res["tables"]}
 for t in ("mixed_regime.pool_digest", "mixed_regime.pool_regimes", "mixed_regime.feature_scan", "mixed_regime.feature_scan_modes",
@@ -73,11 +94,11 @@ PY
 
 # routed-ablation reads the exported rule: its matrix point with the seqlen_table and learned_table rows.
 routed="$src/experiments/smoke/routed_ablation_cpu.yaml"
-sets=(--set "params.learned_table=$scratch/fitted_rule.json" --set "params.rows=[seqlen_table, learned_table, static_chunk_64]")
+sets=(--set "params.learned_table=$fitted_rule" --set "params.rows=[seqlen_table, learned_table, static_chunk_64]")
 "$corey" routed-ablation "$routed" "${sets[@]}" --dry-run --json >"$scratch/routed_plan.json"
 point=$("$PY" -c "import json,sys; p=json.load(open(sys.argv[1])); print([x['point_id'] for x in p['planned'] if x['params']['study']=='matrix'][0])" "$scratch/routed_plan.json")
 "$corey" routed-ablation "$routed" "${sets[@]}" --point "$point" --backend cpu --out "$scratch/routed" --quiet
-"$PY" - "$scratch/routed/results.json" "$scratch/fitted_rule.json" <<'PY'
+"$PY" - "$scratch/routed/results.json" "$fitted_rule" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))
 (matrix,) = res["results"]
@@ -93,16 +114,17 @@ for name in ("seqlen_table", "learned_table"):
 print(f"routed-ablation ran the exported table: {tokens}-token prompt -> chunk {expected}")
 PY
 
-# A user's pool file: the written JSONL reads back to the same digests; a bad record stops the run before any
+# A user's pool file: the exported JSONL reads back to the same digests; a bad record stops the run before any
 # point with exit 2 and file:line; held-out prompts may not overlap the fit prompts.
 pool_spec="$src/experiments/paper/mixed_regime_pool.yaml"
-"$corey" mixed-regime "$pool_spec" --set "params.pool={file: $scratch/prompt_pool.jsonl}" --out "$scratch/user_pool" --quiet
+"$corey" mixed-regime "$pool_spec" --set "params.pool={file: $pool_jsonl}" --out "$scratch/user_pool" --quiet
 "$PY" -c "
 import json, sys
 (r,) = json.load(open(sys.argv[1]))['results']
 assert r['status'] == 'ok' and r['pool']['records'] == 160, r
 assert r['pool']['jsonl_sha256'] == '475531fa10a65e8cbc0c9829962ba85a3fade299d34061681a7107e2b66e3072', r['pool']
 " "$scratch/user_pool/results.json"
+cmp "$(artifact "$scratch/user_pool/results.json" pool.jsonl)" "$pool_jsonl"
 printf '{"id": "a:000", "regime": "a", "prompt": "x"}\n{"id": "a:001", "regime": "a", "prompt": "y", "chars": 2}\n' >"$scratch/bad_pool.jsonl"
 rc=0
 "$corey" mixed-regime "$pool_spec" --set "params.pool={file: $scratch/bad_pool.jsonl}" --out "$scratch/bad" --quiet 2>"$scratch/bad.err" || rc=$?
