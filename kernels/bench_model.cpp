@@ -5,6 +5,7 @@
 // change the work, only the shapes do. Writes one JSON document.
 //
 //   corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] [--tokens 200] [--quick]
+//                     [--decode-only]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -165,6 +166,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> dtypes = {"fp32", "bf16"};
   int tokens = 200;
   bool quick = false;
+  bool decode_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--out" && i + 1 < argc) {
@@ -177,9 +179,11 @@ int main(int argc, char** argv) {
       tokens = std::max(1, std::stoi(argv[++i]));
     } else if (a == "--quick") {
       quick = true;
+    } else if (a == "--decode-only") {
+      decode_only = true;
     } else {
       std::cerr << "usage: corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] "
-                   "[--tokens 200] [--quick]\n";
+                   "[--tokens 200] [--quick] [--decode-only]\n";
       return 2;
     }
   }
@@ -203,6 +207,7 @@ int main(int argc, char** argv) {
         "logits), which includes the single report/logits read-back; 2 warm-ups, median of reps. Clocks not locked.";
     doc["floors_source"] = "KERNELS.md §11 (weights read once per token at ~4.27 TB/s; bf16 = fp32 / 2)";
     doc["quick"] = quick;
+    doc["decode_only"] = decode_only;
     Json runs = Json::array();
     for (const std::string& model : models) {
       const corey::model::MambaWeights weights = synthetic(corey::model::config_like(model));
@@ -214,8 +219,10 @@ int main(int argc, char** argv) {
         try {
           cc::CudaModelRunner runner(0, weights, dtype);
           run["decode"] = decode_section(runner, model, tokens, quick ? 5 : 50);
-          run["prefill"] = prefill_section(runner, quick ? std::vector<std::int64_t>{128} : std::vector<std::int64_t>{128, 1024, 4096},
-                                           quick ? 3 : 10);
+          const std::vector<std::int64_t> lengths = decode_only ? std::vector<std::int64_t>{}
+                                                    : quick     ? std::vector<std::int64_t>{128}
+                                                                : std::vector<std::int64_t>{128, 1024, 4096};
+          run["prefill"] = prefill_section(runner, lengths, quick ? 3 : 10);
           std::printf("%s %s: decode median %.1f us (floor %.0f us, x%.2f), back-to-back %.1f us\n", model.c_str(),
                       dt.c_str(), run["decode"]["median_us"].get<double>(), run["decode"]["floor_us"].get<double>(),
                       run["decode"]["ratio_to_floor"].get<double>(),

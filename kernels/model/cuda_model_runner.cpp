@@ -44,7 +44,7 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   scan_ = std::make_unique<ScanRunner>(device);
   stats_ = make_stats_op(device);
 
-  const std::int64_t D = c.d_inner, M = c.d_model, K = c.d_conv, P = c.x_proj_rows();
+  const std::int64_t D = c.d_inner, M = c.d_model, K = c.d_conv;
   conv_state_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(c.n_layer * D * (K - 1), elem_)) + 16);
   ssm_state_ = DeviceBuffer(static_cast<std::size_t>(c.n_layer * D * kStates) * sizeof(float));
   slots_ = DeviceBuffer(static_cast<std::size_t>(c.n_layer) * sizeof(LayerSlots));
@@ -60,7 +60,7 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   dec_hidden_ = DeviceBuffer(static_cast<std::size_t>(M) * sizeof(float));
   dec_u_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
   dec_z_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
-  dec_partials_ = DeviceBuffer(static_cast<std::size_t>(decode_partial_blocks(static_cast<int>(D)) * P) * sizeof(float));
+  dec_partials_ = DeviceBuffer(decode_partials_bytes(shape_));
   dec_y_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(D, elem_)));
   dec_logits_ = DeviceBuffer(static_cast<std::size_t>(c.vocab_size) * sizeof(float));
   check(cudaMallocHost(&host_id_, kDecodeIdSlots * sizeof(std::int32_t)), "cudaMallocHost(token id)");

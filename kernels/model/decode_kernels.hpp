@@ -1,6 +1,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "scan_params.hpp"
@@ -15,10 +16,13 @@ namespace corey::cuda {
 //   ssm:      the x_proj partials summed in a fixed order (deterministic), dt_proj GEMV + softplus + state
 //             update in the canonical order (§1.3) + D skip + gate;
 //   out_proj: GEMV with the residual add.
-// Every kernel is launched with programmatic dependent launch: it prefetches its weights into L2, then waits
-// for its predecessor (griddepcontrol.wait), so weight streaming overlaps the previous kernel's tail. The
-// weights are the only thing read before the wait. Activations are rounded to `io` where prefill stores them
-// in `io`, so both paths see the same values up to the GEMM summation order.
+// Every kernel is launched with programmatic dependent launch and loads its weights (and its own layer's
+// conv/SSM state, which nothing earlier in the token writes) into registers before it waits for its
+// predecessor (griddepcontrol.wait), so the weight stream overlaps the previous kernels' dependent chains;
+// activations are read, and anything is written, only after the wait (so a kernel may start while earlier
+// ones still run: fp32 kernels let their successor start at entry, half-precision ones after their wait).
+// Activations are rounded to `io` where prefill stores them in `io`, so both paths see the same values up to
+// the GEMM summation order.
 struct DecodeLayer {
   const float* norm = nullptr;     // [M]
   const void* in_proj = nullptr;   // [2D, M]
@@ -42,18 +46,19 @@ struct DecodeShape {
 };
 
 struct DecodeScratch {
-  float* hidden = nullptr;  // [M] fp32 residual
-  void* u = nullptr;        // [D]
-  void* z = nullptr;        // [D]
-  float* partials = nullptr;  // [decode_partial_blocks(D), R + 32]
-  void* y = nullptr;        // [D]
+  float* hidden = nullptr;    // [M] fp32 residual
+  void* u = nullptr;          // [D]
+  void* z = nullptr;          // [D]
+  float* partials = nullptr;  // decode_partials_bytes(shape)
+  void* y = nullptr;          // [D]
 };
 
-// Number of in_proj blocks, each writing one row of x_proj partial sums.
-int decode_partial_blocks(int D);
+// The x_proj partial sums: one row per in_proj block, R + 32 floats padded to a multiple of 4.
+std::size_t decode_partials_bytes(const DecodeShape& s);
 
 void launch_decode_embed(const std::int32_t* id, const void* embeddings, const DecodeShape& s, float* hidden,
                          cudaStream_t stream);
+// Throws corey::Error (usage) for a conv width above 8 (the conv taps live in registers).
 void launch_decode_layer(const DecodeLayer& layer, const DecodeShape& s, const DecodeScratch& x, cudaStream_t stream);
 // logits[v] = head[v, :] · RMSNorm(hidden)·norm_f (fp32 logits).
 void launch_decode_head(const float* hidden, const float* norm_f, const void* head, const DecodeShape& s,

@@ -5,6 +5,8 @@
 #include <cuda_fp16.h>
 
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "scan_params.hpp"
 
@@ -62,6 +64,14 @@ struct Vec {
     if constexpr (sizeof(T) == 4) {
       out[0] = __uint_as_float(raw.x), out[1] = __uint_as_float(raw.y);
       out[2] = __uint_as_float(raw.z), out[3] = __uint_as_float(raw.w);
+    } else if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+      // bf16 is the top half of an fp32: widening is a shift (element 2k is the low half of word k).
+      const unsigned w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        out[2 * k] = __uint_as_float(w[k] << 16);
+        out[2 * k + 1] = __uint_as_float(w[k] & 0xffff0000u);
+      }
     } else {
       const T* e = reinterpret_cast<const T*>(&raw);
 #pragma unroll
@@ -119,6 +129,91 @@ __device__ __forceinline__ void warp_dot_rows(const T* W, std::int64_t row0, std
   }
 #pragma unroll
   for (int r = 0; r < kRows; ++r) acc[r] = warp_sum(acc[r]);
+}
+
+// kRows weight rows of a row-major (rows, n) matrix (n a multiple of the vector width, rows 16-byte aligned),
+// staged in one warp's registers kVpl 16-byte vectors per lane at a time ("chunks" of 32·kVpl vectors). A
+// decode kernel issues chunk 0 before it waits for its predecessor: the weights do not depend on it, so the
+// weight stream overlaps the previous kernels and only activations are read after the wait.
+template <typename T, int kRows, int kVpl>
+struct StagedRows {
+  static constexpr int kV = Vec<T>::kElems;
+  static constexpr int kChunk = 32 * kVpl;
+  const uint4* row[kRows];
+  int nv;
+  uint4 raw[kRows][kVpl];
+
+  // Rows row0, row0 + step, …; rows past the end read the last row (their results are discarded).
+  __device__ __forceinline__ StagedRows(const T* W, std::int64_t row0, std::int64_t step, std::int64_t rows, int n)
+      : nv(n / kV) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      const std::int64_t i = row0 + r * step;
+      row[r] = reinterpret_cast<const uint4*>(W + (i < rows ? i : rows - 1) * n);
+    }
+  }
+
+  __device__ __forceinline__ void load(int chunk) {
+    const int lane = threadIdx.x % 32;
+#pragma unroll
+    for (int j = 0; j < kVpl; ++j) {
+      const int i = chunk * kChunk + j * 32 + lane;
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) raw[r][j] = i < nv ? load_stream(row[r] + i) : make_uint4(0u, 0u, 0u, 0u);
+    }
+  }
+
+  // acc[r] += this lane's share of chunk `chunk` · xs (fp32, shared memory, 16-byte aligned).
+  __device__ __forceinline__ void fma(int chunk, const float* xs, float (&acc)[kRows]) const {
+    const int lane = threadIdx.x % 32;
+#pragma unroll
+    for (int j = 0; j < kVpl; ++j) {
+      const int i = chunk * kChunk + j * 32 + lane;
+      if (i < nv) {
+        float x[kV];
+#pragma unroll
+        for (int q = 0; q < kV / 4; ++q) {
+          const float4 v = reinterpret_cast<const float4*>(xs)[i * (kV / 4) + q];
+          x[4 * q] = v.x, x[4 * q + 1] = v.y, x[4 * q + 2] = v.z, x[4 * q + 3] = v.w;
+        }
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+          float w[kV];
+          Vec<T>::unpack(raw[r][j], w);
+#pragma unroll
+          for (int e = 0; e < kV; ++e) acc[r] = fmaf(w[e], x[e], acc[r]);
+        }
+      }
+    }
+  }
+
+  // The full dot products with xs, chunk 0 already loaded; every lane ends with the sums.
+  __device__ __forceinline__ void dot(const float* xs, float (&acc)[kRows]) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) acc[r] = 0.0f;
+    fma(0, xs, acc);
+    for (int c = 1; c * kChunk < nv; ++c) {
+      load(c);
+      fma(c, xs, acc);
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) acc[r] = warp_sum(acc[r]);
+  }
+};
+
+// Calls f.template operator()<K>() for K, the smallest of 2, 4, 8, …, kMaxVpl vectors per lane that holds a
+// row of nv 16-byte vectors in one chunk (kMaxVpl where none does; the rest then streams in further chunks).
+template <int kMaxVpl, int K = 2, typename F>
+void dispatch_vpl(std::int64_t nv, F&& f) {
+  if constexpr (K >= kMaxVpl) {
+    f.template operator()<K>();
+  } else {
+    if (32 * static_cast<std::int64_t>(K) >= nv) {
+      f.template operator()<K>();
+    } else {
+      dispatch_vpl<kMaxVpl, 2 * K>(nv, std::forward<F>(f));
+    }
+  }
 }
 
 // Calls f.template operator()<T>() for the storage type of `io`.
