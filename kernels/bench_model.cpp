@@ -1,6 +1,7 @@
 // Batch-1 benchmark of the CUDA ModelRunner (issue 6): decode time per token (the CUDA Graph of one token,
 // CUDA events around each replay, warm-up first, median and p10/p90 over >= 200 tokens) against the
-// weight-read floors of KERNELS.md §11, and prefill throughput for prompts of 128, 1024 and 4096 tokens.
+// weight-read floors of KERNELS.md §11, and prefill throughput for prompts of 128, 1021, 1024 and 4096 tokens
+// (1021: a length that is not a multiple of 8, which once fell off cuBLAS' tensor-core path).
 // Synthetic weights of the mamba-130m / mamba-370m shapes (KERNELS.md §4.4 statistics); the values do not
 // change the work, only the shapes do. Writes one JSON document.
 //
@@ -221,7 +222,7 @@ int main(int argc, char** argv) {
           run["decode"] = decode_section(runner, model, tokens, quick ? 5 : 50);
           const std::vector<std::int64_t> lengths = decode_only ? std::vector<std::int64_t>{}
                                                     : quick     ? std::vector<std::int64_t>{128}
-                                                                : std::vector<std::int64_t>{128, 1024, 4096};
+                                                                : std::vector<std::int64_t>{128, 1021, 1024, 4096};
           run["prefill"] = prefill_section(runner, lengths, quick ? 3 : 10);
           std::printf("%s %s: decode median %.1f us (floor %.0f us, x%.2f), back-to-back %.1f us\n", model.c_str(),
                       dt.c_str(), run["decode"]["median_us"].get<double>(), run["decode"]["floor_us"].get<double>(),

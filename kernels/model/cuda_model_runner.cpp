@@ -94,14 +94,15 @@ void CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_
   const std::int64_t D = c.d_inner, M = c.d_model, P = c.x_proj_rows();
   auto sized = [](std::int64_t bytes) { return DeviceBuffer(static_cast<std::size_t>(bytes)); };
   if (L > cap_tokens_) {
+    const std::int64_t ld = padded_tokens(L);
     ids_ = sized(L * 4);
     hidden_ = sized(L * M * 4);
     normed_ = sized(bytes_of(L * M, elem_));
-    xz_ = sized(bytes_of(2 * D * L, elem_));
-    u_ = sized(bytes_of(D * L, elem_));
-    x_dbl_ = sized(bytes_of(P * L, elem_));
-    dt_ = sized(bytes_of(D * L, elem_));
-    y_ = sized(bytes_of(D * L, elem_));
+    xz_ = sized(bytes_of(2 * D * ld, elem_));
+    u_ = sized(bytes_of(D * ld, elem_));
+    x_dbl_ = sized(bytes_of(P * ld, elem_));
+    dt_ = sized(bytes_of(D * ld, elem_));
+    y_ = sized(bytes_of(D * ld, elem_));
     u_f32_ = DeviceBuffer();
     cap_u_f32_ = false;
     cap_tokens_ = L;
@@ -130,10 +131,12 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   const std::int64_t P = c.x_proj_rows();
   const std::int64_t rows = options.all_logits ? L : 1;
   const bool hook = options.hook && !rule;
-  const bool hook_needs_f32 = hook && io_ != IoType::f32;
+  const std::int64_t Lp = padded_tokens(L);  // row stride of the channel-major activations
+  // A host hook reads a contiguous fp32 (D, L) u: a copy unless u already is one.
+  const bool hook_needs_f32 = hook && (io_ != IoType::f32 || Lp != L);
   ensure_prefill_buffers(L, rows, hook_needs_f32);
   const int Li = static_cast<int>(L), Mi = static_cast<int>(M), Di = static_cast<int>(D), Ri = static_cast<int>(R);
-  const int Pi = static_cast<int>(P);
+  const int Pi = static_cast<int>(P), Lpi = static_cast<int>(Lp);
 
   reset();
   check(cudaMemsetAsync(slots_.data(), 0, slots_.bytes(), stream_), "cudaMemsetAsync(layer slots)");
@@ -150,20 +153,22 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     launch_rms_norm(hidden, L, M, static_cast<const float*>(w.norm.data()), static_cast<float>(c.norm_eps),
                     normed_.data(), io_, stream_);
     // (2D, L) channel-major = in_proj (2D, M) · normedᵀ; in cuBLAS' column-major terms (L, 2D) = normed · Wᵀ.
-    gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Li, io_, false);
+    gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
     char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
     launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
-                     conv_state, D, L, static_cast<int>(K), u_.data(), u_f32, io_, stream_);
-    launch_conv_state_update(xz_.data(), conv_state, D, L, static_cast<int>(K), io_, stream_);
+                     conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, io_, stream_);
+    launch_conv_state_update(xz_.data(), conv_state, D, L, Lp, static_cast<int>(K), io_, stream_);
 
     LayerSlots* slot = slots + layer;
     std::int64_t q = options.chunk > 0 ? options.chunk : L;
     const std::int32_t* q_ptr = nullptr;
     if (rule) {
       const model::BackendChunkRule& r = *options.backend_rule;
-      stats_->choose_chunk_into(entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L), r.statistic, r.rule,
-                                &slot->entropy, &slot->q_chosen);
+      entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
+      u_view.stride_b = D * Lp;
+      u_view.stride_d = Lp;
+      stats_->choose_chunk_into(u_view, r.statistic, r.rule, &slot->entropy, &slot->q_chosen);
       if (r.guard_fallback > 0) launch_chunk_guard(&slot->q_chosen, r.guard_fallback, r.guard_min_delta_buckets, stream_);
       q_ptr = &slot->q_chosen;
       q = 0;
@@ -187,8 +192,8 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     q_host[static_cast<std::size_t>(layer)] = q;
 
     // (P, L) = x_proj (P, D) · u (D, L); dt (D, L) = dt_proj (D, R) · dt_low (R, L): column-major (L, ·) = (L, ·)·(·, ·).
-    gemm_->run(false, false, Li, Pi, Di, u_.data(), Li, w.x_proj.data(), Di, x_dbl_.data(), Li, io_, false);
-    gemm_->run(false, false, Li, Di, Ri, x_dbl_.data(), Li, w.dt_proj_w.data(), Ri, dt_.data(), Li, io_, false);
+    gemm_->run(false, false, Li, Pi, Di, u_.data(), Lpi, w.x_proj.data(), Di, x_dbl_.data(), Lpi, io_, false);
+    gemm_->run(false, false, Li, Di, Ri, x_dbl_.data(), Lpi, w.dt_proj_w.data(), Ri, dt_.data(), Lpi, io_, false);
 
     scan::ScanProblem p;
     p.batch = 1;
@@ -198,15 +203,16 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     p.groups = 1;
     p.io_dtype = weights_.dtype;
     p.u = u_.data();
-    p.u_stride = scan::contiguous_bdl(D, L);
+    const scan::Strides3 rows{D * Lp, Lp, 1};
+    p.u_stride = rows;
     p.delta = dt_.data();
-    p.delta_stride = scan::contiguous_bdl(D, L);
-    p.z = at(xz_, bytes_of(D * L, elem_));
-    p.z_stride = scan::contiguous_bdl(D, L);
-    p.B = at(x_dbl_, bytes_of(R * L, elem_));
-    p.B_stride = scan::Strides4{P * L, 0, L, 1};
-    p.C = at(x_dbl_, bytes_of((R + kStates) * L, elem_));
-    p.C_stride = scan::Strides4{P * L, 0, L, 1};
+    p.delta_stride = rows;
+    p.z = at(xz_, bytes_of(D * Lp, elem_));
+    p.z_stride = rows;
+    p.B = at(x_dbl_, bytes_of(R * Lp, elem_));
+    p.B_stride = scan::Strides4{P * Lp, 0, Lp, 1};
+    p.C = at(x_dbl_, bytes_of((R + kStates) * Lp, elem_));
+    p.C_stride = scan::Strides4{P * Lp, 0, Lp, 1};
     p.A = static_cast<const float*>(w.A_log.data());
     p.a_form = scan::AForm::a_log;
     p.D_skip = static_cast<const float*>(w.D_skip.data());
@@ -215,7 +221,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     p.h0 = nullptr;  // prefill starts from the zero state
     p.hT = static_cast<float*>(ssm_state_.data()) + layer * D * kStates;
     p.out = y_.data();
-    p.out_stride = scan::contiguous_bdl(D, L);
+    p.out_stride = rows;
     scan::ChunkConfig chunk;
     chunk.mode = options.chunk_mode;
     chunk.chunk = q;
@@ -233,7 +239,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
 
     // hidden (L, M) += y · out_projᵀ; column-major (M, L) += out_proj · y.
-    gemm_->run(true, true, Mi, Li, Di, w.out_proj.data(), Di, y_.data(), Li, hidden, Mi, io_, true, 1.0f);
+    gemm_->run(true, true, Mi, Li, Di, w.out_proj.data(), Di, y_.data(), Lpi, hidden, Mi, io_, true, 1.0f);
   }
 
   const float* last = hidden + (options.all_logits ? 0 : (L - 1) * M);

@@ -29,12 +29,12 @@ __global__ void rms_norm_kernel(const float* x, std::int64_t M, const float* w, 
 }
 
 template <typename T>
-__global__ void conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t L, int K,
-                                 T* u, float* u_f32) {
+__global__ void conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t L,
+                                 std::int64_t ld, int K, T* u, float* u_f32) {
   const std::int64_t d = blockIdx.y;
   const std::int64_t t = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (t >= L) return;
-  const T* xd = x + d * L;
+  const T* xd = x + d * ld;
   const T* sd = state + d * (K - 1);
   float acc = b[d];
   for (int k = 0; k < K; ++k) {
@@ -44,19 +44,19 @@ __global__ void conv_silu_kernel(const T* x, const float* w, const float* b, con
   }
   const float y = silu(acc);
   const T yt = from_f32<T>(y);
-  u[d * L + t] = yt;
+  u[d * ld + t] = yt;
   if (u_f32) u_f32[d * L + t] = to_f32<T>(yt);
 }
 
 template <typename T>
-__global__ void conv_state_kernel(const T* x, T* state, std::int64_t D, std::int64_t L, int K) {
+__global__ void conv_state_kernel(const T* x, T* state, std::int64_t D, std::int64_t L, std::int64_t ld, int K) {
   const std::int64_t d = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (d >= D) return;
   T* sd = state + d * (K - 1);
   // Ascending k reads old state index L + k > k only, so the update can be in place.
   for (int k = 0; k < K - 1; ++k) {
     const std::int64_t s = L - (K - 1) + k;
-    sd[k] = s >= 0 ? x[d * L + s] : sd[K - 1 + s];
+    sd[k] = s >= 0 ? x[d * ld + s] : sd[K - 1 + s];
   }
 }
 
@@ -87,19 +87,19 @@ void launch_rms_norm(const float* x, std::int64_t rows, std::int64_t M, const fl
 }
 
 void launch_conv_silu(const void* x, const float* w, const float* b, const void* state, std::int64_t D,
-                      std::int64_t L, int K, void* u, float* u_f32, IoType io, cudaStream_t stream) {
+                      std::int64_t L, std::int64_t ld, int K, void* u, float* u_f32, IoType io, cudaStream_t stream) {
   dispatch_io(io, [&]<typename T>() {
     conv_silu_kernel<T><<<dim3(blocks_for(L, 128), static_cast<unsigned>(D)), 128, 0, stream>>>(
-        static_cast<const T*>(x), w, b, static_cast<const T*>(state), L, K, static_cast<T*>(u), u_f32);
+        static_cast<const T*>(x), w, b, static_cast<const T*>(state), L, ld, K, static_cast<T*>(u), u_f32);
   });
   check(cudaGetLastError(), "conv_silu_kernel launch");
 }
 
-void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::int64_t L, int K, IoType io,
-                              cudaStream_t stream) {
+void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::int64_t L, std::int64_t ld, int K,
+                              IoType io, cudaStream_t stream) {
   dispatch_io(io, [&]<typename T>() {
     conv_state_kernel<T><<<blocks_for(D, 128), 128, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(state), D,
-                                                                 L, K);
+                                                                 L, ld, K);
   });
   check(cudaGetLastError(), "conv_state_kernel launch");
 }

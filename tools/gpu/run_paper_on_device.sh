@@ -4,7 +4,8 @@
 # that says so). Everything is packed into $OUT/paper_runs.tar.gz (the device tool brings back at most 8
 # files) beside the log.
 #
-#   tools/gpu/run_paper_on_device.sh PREBUILT_DIR [--tests] [--model-bench] [SPEC=LIMIT_S[:--set k=v,...]]...
+#   tools/gpu/run_paper_on_device.sh PREBUILT_DIR [--tests] [--model-bench] [--stats-bench] [--devices-speedup]
+#                                    [SPEC=LIMIT_S[:k=v,...]]...
 #
 # e.g. tools/gpu/run_paper_on_device.sh .gpu-bin --tests routed_ablation=200:measure.stop.timeout_s=170
 # SPEC names a file experiments/paper/SPEC.yaml. PREBUILT_DIR holds corey, the test_gpu_* binaries,
@@ -32,6 +33,13 @@ for arg in "$@"; do
     --model-bench)
       timeout 120 "$BIN/corey_bench_model" --out "$runs/model_bench.json" > "$runs/model_bench.log" 2>&1
       echo "corey_bench_model rc=$?" >> "$log" ;;
+    --stats-bench)
+      timeout 90 "$BIN/corey_bench_scan" --stats --out "$runs/stats_timing.json" > "$runs/stats_timing.log" 2>&1
+      echo "corey_bench_scan --stats rc=$?" >> "$log" ;;
+    --devices-speedup)
+      start=$SECONDS
+      OUT="$runs" tools/gpu/devices_speedup.sh "$BIN" > /dev/null 2>&1
+      echo "devices_speedup rc=$? ($((SECONDS - start)) s)" >> "$log" ;;
     *=*)
       name=${arg%%=*}
       rest=${arg#*=}
