@@ -7,7 +7,7 @@
 #   tools/gpu/devices_speedup.sh PREBUILT_DIR [SPEC]
 #
 # PREBUILT_DIR holds corey and lib/ as for tools/gpu/run_specs_on_device.sh; SPEC defaults to
-# experiments/perf/devices_speedup.yaml (about 60–90 s on one H200).
+# experiments/perf/devices_speedup.yaml (8 points, well under a minute on one H200).
 set -uo pipefail
 BIN=$1  # kept relative to the checkout: results record argv, and no machine path belongs in them
 SPEC=${2:-experiments/perf/devices_speedup.yaml}

@@ -61,6 +61,7 @@ for arg in "$@"; do
       rm -rf "$runs/run_$name" ;;
     *) echo "unknown argument $arg" >> "$log" ;;
   esac
+  # Packed after every step, so a call cut short by its time limit still brings back what finished.
+  tar -C gpu-out -czf "$OUT/paper_runs.tar.gz" paper
 done
-tar -C gpu-out -czf "$OUT/paper_runs.tar.gz" paper
 cat "$log"
