@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <type_traits>
 
 #include "cuda_check.hpp"
@@ -370,13 +372,17 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
 
 template <typename T, bool kConstBC, int kLanes>
 void prepare_typed() {
-  static const bool done = [] {
-    check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
-          "cudaFuncSetAttribute(seq_scan_kernel)");
-    return true;
-  }();
-  (void)done;
+  // The attribute belongs to the calling thread's current device, and `--devices` workers drive several.
+  static std::mutex mutex;
+  static std::set<int> prepared;
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  std::lock_guard lock(mutex);
+  if (prepared.count(device) != 0) return;
+  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
+        "cudaFuncSetAttribute(seq_scan_kernel)");
+  prepared.insert(device);
 }
 
 template <typename T, bool kConstBC, int kLanes>

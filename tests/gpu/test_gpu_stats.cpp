@@ -104,10 +104,25 @@ TEST_CASE("the chunk rule on the device picks the CPU's chunk, and the scan read
   }
 }
 
-TEST_CASE("estimators the device does not implement are refused", "[gpu][stats]") {
+TEST_CASE("estimators without a device kernel run on a host copy; the host-free path refuses them",
+          "[gpu][stats]") {
   auto gpu = corey::cuda::make_stats_op(0);
-  const Tensor x = make_tensor(1024, DType::f32, 3, false);
-  Statistic s;
-  s.estimator = Estimator::proto;
-  REQUIRE_THROWS_AS(gpu->estimate(x.view(true, 1, 1, 1024, DType::f32), s), corey::Error);
+  corey::entropy::CpuStats cpu;
+  const std::int64_t D = 48, L = 300;
+  const Tensor x = make_tensor(D * L, DType::bf16, 3, false);
+  for (Estimator e : {Estimator::proto, Estimator::token_hist}) {
+    Statistic s;
+    s.estimator = e;
+    CAPTURE(corey::entropy::to_string(e));
+    // The copy is the device bytes, so the CPU estimator must give exactly its own value on the host tensor.
+    REQUIRE(gpu->estimate(x.view(true, 1, D, L, DType::bf16), s).value ==
+            cpu.estimate(x.view(false, 1, D, L, DType::bf16), s).value);
+    corey::entropy::ChunkRule rule;
+    REQUIRE(gpu->choose_chunk(x.view(true, 1, D, L, DType::bf16), s, rule).chunk ==
+            cpu.choose_chunk(x.view(false, 1, D, L, DType::bf16), s, rule).chunk);
+    corey::cuda::DeviceBuffer hq(8);
+    REQUIRE_THROWS_AS(gpu->choose_chunk_into(x.view(true, 1, D, L, DType::bf16), s, rule, static_cast<float*>(hq.data()),
+                                             reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4)),
+                      corey::Error);
+  }
 }
