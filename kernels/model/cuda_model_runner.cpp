@@ -133,7 +133,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   const bool hook = options.hook && !rule;
   const std::int64_t Lp = padded_tokens(L);  // row stride of the channel-major activations
   // A host hook reads a contiguous fp32 (D, L) u: a copy unless u already is one.
-  const bool hook_needs_f32 = hook && (io_ != IoType::f32 || Lp != L);
+  const bool hook_needs_f32 = hook && options.hook_reads_activation && (io_ != IoType::f32 || Lp != L);
   ensure_prefill_buffers(L, rows, hook_needs_f32);
   const int Li = static_cast<int>(L), Mi = static_cast<int>(M), Di = static_cast<int>(D), Ri = static_cast<int>(R);
   const int Pi = static_cast<int>(P), Lpi = static_cast<int>(Lp);
@@ -173,9 +173,9 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
       q_ptr = &slot->q_chosen;
       q = 0;
     } else if (hook) {
-      // The hook reads u on the host side of the API: the stream must be drained first (the paper's per-layer
-      // host synchronisation).
-      check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");
+      // A hook that reads u does so on the host side of the API: the stream must be drained first (the paper's
+      // per-layer host synchronisation).
+      if (options.hook_reads_activation) check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");
       model::LayerActivation activation;
       activation.layer = layer;
       activation.seqlen = L;

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/utf8.hpp"
+#include "bench/jsonl_lines.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
@@ -11,7 +11,6 @@ namespace corey::bench {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::size_t kMaxListedInError = 20;
 
 const Json* first_field(const Json& object, std::initializer_list<const char*> keys, std::string& found) {
   for (const char* key : keys) {
@@ -32,26 +31,11 @@ std::optional<std::string> scalar_text(const Json& value) {
   return std::nullopt;
 }
 
-// The parser's complaint without its exception prefix or the echo of what it read last.
-std::string json_reason(const Json::parse_error& e) {
-  std::string what = e.what();
-  if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-  if (const auto echo = what.find("; last read"); echo != std::string::npos) what = what.substr(0, echo);
-  return "malformed JSON at byte " + std::to_string(e.byte) + " of the line: " + what;
-}
-
 // Builds the record of one line, or returns why it is bad.
 std::optional<std::string> parse_line(std::string_view line, bool require_question, LongBenchRecord& out) {
   if (line.substr(0, kBom.size()) == kBom) return std::string("byte-order mark inside the file (not at its start)");
-  if (const auto defect = find_invalid_utf8(line))
-    return "invalid UTF-8 at byte " + std::to_string(defect->offset + 1) + " of the line: " + defect->reason;
   Json json;
-  try {
-    json = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    return json_reason(e);
-  }
-  if (!json.is_object()) return "the record is a JSON " + std::string(json.type_name()) + ", not an object";
+  if (auto why = parse_jsonl_object(line, json)) return why;
 
   std::string key;
   if (const Json* id = first_field(json, {"_id", "id"}, key)) out.id = scalar_text(*id).value_or("");
@@ -113,20 +97,12 @@ LongBenchFile load_longbench_jsonl(const std::string& path, OnBadRecord policy, 
 
   LongBenchFile file;
   file.path = path;
-  std::size_t start = 0;
-  std::int64_t line_no = 0;
-  while (start < data.size()) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    std::string_view line(data.data() + start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for_each_jsonl_line(data, [&](std::int64_t line_no, std::string_view line) {
     if (line_no == 1 && line.substr(0, kBom.size()) == kBom) {
       line.remove_prefix(kBom.size());
       file.notices.push_back({path, 1, "UTF-8 byte-order mark at the start of the file (removed)"});
+      if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     }
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     LongBenchRecord record;
     record.file = path;
     record.line = line_no;
@@ -135,15 +111,12 @@ LongBenchFile load_longbench_jsonl(const std::string& path, OnBadRecord policy, 
     } else {
       file.records.push_back(std::move(record));
     }
-  }
+  });
   if (policy == OnBadRecord::error && !file.bad_records.empty()) {
-    std::string message = std::to_string(file.bad_records.size()) + " bad record(s) (on_bad_record: error; use skip to "
-                                                                    "drop them):";
-    for (std::size_t i = 0; i < file.bad_records.size() && i < kMaxListedInError; ++i)
-      message += "\n  " + file.bad_records[i].str();
-    if (file.bad_records.size() > kMaxListedInError)
-      message += "\n  ... and " + std::to_string(file.bad_records.size() - kMaxListedInError) + " more";
-    throw_usage_error(message);
+    std::vector<std::string> listed;
+    for (const RecordDefect& d : file.bad_records) listed.push_back(d.str());
+    throw_usage_error(defect_list_message(
+        std::to_string(file.bad_records.size()) + " bad record(s) (on_bad_record: error; use skip to drop them):", listed));
   }
   return file;
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <map>
 
-#include "bench/utf8.hpp"
+#include "bench/jsonl_lines.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -13,8 +13,6 @@
 
 namespace corey::bench {
 namespace {
-
-constexpr std::size_t kMaxListedInError = 20;
 
 constexpr std::string_view kMemo =
     "Quarterly planning memo. The deployment team tracks latency, quality, incident risk, launch criteria, owner "
@@ -142,18 +140,8 @@ std::string ocr_forms(std::int64_t i, sched::PythonRandom& rng) {
 
 // Why a pool line is unusable, or the record it holds.
 std::optional<std::string> parse_line(std::string_view line, RegimePrompt& out) {
-  if (const auto defect = find_invalid_utf8(line))
-    return "invalid UTF-8 at byte " + std::to_string(defect->offset + 1) + " of the line: " + defect->reason;
   Json json;
-  try {
-    json = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    std::string what = e.what();
-    if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    if (const auto echo = what.find("; last read"); echo != std::string::npos) what = what.substr(0, echo);
-    return "malformed JSON at byte " + std::to_string(e.byte) + " of the line: " + what;
-  }
-  if (!json.is_object()) return "the record is a JSON " + std::string(json.type_name()) + ", not an object";
+  if (auto why = parse_jsonl_object(line, json)) return why;
   for (const char* key : {"id", "regime", "prompt"}) {
     if (!json.contains(key)) return "no '" + std::string(key) + "' field";
     if (!json[key].is_string()) return "'" + std::string(key) + "' is a JSON " + json[key].type_name() + ", not a string";
@@ -257,16 +245,7 @@ std::vector<RegimePrompt> parse_regime_pool(std::string_view text, const std::st
   std::vector<std::string> bad;
   std::map<std::string, std::int64_t> first_line_of_id;
   std::map<std::string, std::int64_t> per_regime;
-  std::size_t start = 0;
-  std::int64_t line_no = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  for_each_jsonl_line(text, [&](std::int64_t line_no, std::string_view line) {
     RegimePrompt r;
     r.line = line_no;
     std::optional<std::string> why = parse_line(line, r);
@@ -276,17 +255,12 @@ std::vector<RegimePrompt> parse_regime_pool(std::string_view text, const std::st
     }
     if (why) {
       bad.push_back(source + ":" + std::to_string(line_no) + ": " + *why);
-      continue;
+      return;
     }
     r.sample = per_regime[r.regime]++;
     pool.push_back(std::move(r));
-  }
-  if (!bad.empty()) {
-    std::string message = std::to_string(bad.size()) + " bad prompt-pool record(s):";
-    for (std::size_t i = 0; i < bad.size() && i < kMaxListedInError; ++i) message += "\n  " + bad[i];
-    if (bad.size() > kMaxListedInError) message += "\n  ... and " + std::to_string(bad.size() - kMaxListedInError) + " more";
-    throw_usage_error(message);
-  }
+  });
+  if (!bad.empty()) throw_usage_error(defect_list_message(std::to_string(bad.size()) + " bad prompt-pool record(s):", bad));
   if (pool.empty()) throw_usage_error(source + ": the prompt pool has no records");
   return pool;
 }

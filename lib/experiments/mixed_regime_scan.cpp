@@ -6,9 +6,7 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "entropy/cpu_stats.hpp"
-#include "experiments/routed_generate.hpp"
-#include "experiments/routed_hook.hpp"
+#include "experiments/checked_generator.hpp"
 
 namespace corey::experiments {
 namespace {
@@ -40,8 +38,7 @@ FeatureScanOutcome run_feature_scan(model::ModelRunner& runner, const std::vecto
                                     const std::atomic<bool>* cancel) {
   const auto started = std::chrono::steady_clock::now();
   FeatureScanOutcome out;
-  entropy::CpuStats stats;
-  ChunkCheck check;
+  CheckedGenerator generator(runner, config);
   for (const std::string& mode : modes) {
     RecordingScheduler scheduler(sched::make_scheduler(mode, config.scheduler));
     for (std::size_t p = 0; p < prompts.size(); ++p) {
@@ -51,12 +48,7 @@ FeatureScanOutcome run_feature_scan(model::ModelRunner& runner, const std::vecto
       }
       scheduler.decisions.clear();
       HookTrace trace;
-      model::PrefillOptions options;
-      options.chunk_mode = config.chunk_mode;
-      options.hook = make_scheduler_hook(scheduler, Condition::active_only, config.min_seq_len, stats, trace,
-                                         config.device_stats);
-      const GenerateSample sample = timed_generate(runner, prompts[p].ids, config.new_tokens, options, false);
-      check.check(mode + " " + prompts[p].id, trace.intended, sample.scans);
+      generator.run(prompts[p].ids, scheduler, Condition::active_only, mode + " " + prompts[p].id, trace);
       ScanDecisions d;
       d.mode = mode;
       d.prompt = p;
@@ -67,8 +59,8 @@ FeatureScanOutcome run_feature_scan(model::ModelRunner& runner, const std::vecto
       out.decisions.push_back(std::move(d));
     }
   }
-  out.chunk_report = check.to_json(runner.backend(), scan::to_string(config.chunk_mode));
-  out.not_honoured = check.first_failure();
+  out.chunk_report = generator.chunk_report();
+  out.not_honoured = generator.not_honoured();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }

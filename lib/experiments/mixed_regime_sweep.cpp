@@ -4,9 +4,8 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "entropy/cpu_stats.hpp"
-#include "experiments/routed_generate.hpp"
-#include "experiments/routed_hook.hpp"
+#include "experiments/checked_generator.hpp"
+#include "experiments/interleaved_rounds.hpp"
 #include "experiments/routed_order.hpp"
 #include "stats/median_ci.hpp"
 #include "stats/quantile.hpp"
@@ -15,14 +14,10 @@
 namespace corey::experiments {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
 class SweepRun {
  public:
   SweepRun(model::ModelRunner& runner, const std::vector<RegimeCell>& prompts, const SweepConfig& config)
-      : runner_(runner), prompts_(prompts), config_(config) {
+      : prompts_(prompts), config_(config), generator_(runner, config) {
     if (prompts.empty()) throw_usage_error("mixed-regime: no prompt to measure");
     for (const RegimeCell& p : prompts) {
       if (p.ids.empty()) throw_usage_error("mixed-regime: prompt " + p.id + " has no tokens");
@@ -38,47 +33,18 @@ class SweepRun {
   }
 
   SweepOutcome run(const std::atomic<bool>* cancel) {
-    const Clock::time_point started = Clock::now();
-    const stats::MeasureConfig& m = config_.measure;
-    std::size_t round = 0;
-    for (std::size_t w = 0; w < m.warmup_runs; ++w, ++round) run_round(round, false);
-    for (auto& s : schedulers_) s->reset();
-    std::size_t measured = 0;
-    double measured_s = 0;
-    bool converged = false;
-    std::string why;
-    while (true) {
-      if (cancel != nullptr && cancel->load()) {
-        why = "cancelled";
-        break;
-      }
-      measured_s += run_round(round++, true);
-      ++measured;
-      const bool test = measured >= m.samples_min && measured_s >= m.min_time_s;
-      if (test && criterion_met(why)) {
-        converged = true;
-        break;
-      }
-      if (measured >= m.samples_max) {
-        why = "max_samples";
-        break;
-      }
-      if (seconds_since(started) >= m.timeout_s) {
-        why = "timeout";
-        break;
-      }
-    }
-    out_.rounds = measured;
-    out_.measure = Json{{"mode", "e2e"},
-                        {"timer", "steady_clock"},
-                        {"order", "interleaved_rotated"},
-                        {"cells", prompts_.size() * out_.arms.size()},
-                        {"warmup_rounds", m.warmup_runs},
-                        {"rounds", measured},
-                        {"wall_s", seconds_since(started)},
-                        {"stop", {{"criterion", std::string(stats::to_string(m.criterion))}, {"converged", converged}, {"why", why}}}};
-    out_.chunk_report = check_.to_json(runner_.backend(), scan::to_string(config_.chunk_mode));
-    out_.not_honoured = check_.first_failure();
+    const auto started = std::chrono::steady_clock::now();
+    RoundsPlan plan;
+    plan.run_round = [this](std::size_t round, bool measured) { return run_round(round, measured); };
+    plan.criterion_met = [this](std::string& why) { return criterion_met(why); };
+    plan.after_warmup = [this] {
+      for (auto& s : schedulers_) s->reset();
+    };
+    const RoundsOutcome rounds = run_interleaved_rounds(plan, config_.measure, started, cancel);
+    out_.rounds = rounds.rounds;
+    out_.measure = interleaved_rounds_json(rounds, config_.measure, prompts_.size() * out_.arms.size());
+    out_.chunk_report = generator_.chunk_report();
+    out_.not_honoured = generator_.not_honoured();
     return std::move(out_);
   }
 
@@ -91,12 +57,8 @@ class SweepRun {
       const std::size_t p = cell / arms, a = cell % arms;
       sched::ChunkScheduler& scheduler = *schedulers_[cell];
       HookTrace trace;
-      model::PrefillOptions options;
-      options.chunk_mode = config_.chunk_mode;
-      options.hook = make_scheduler_hook(scheduler, Condition::routed, config_.min_seq_len, stats_, trace,
-                                         config_.device_stats);
-      const GenerateSample sample = timed_generate(runner_, prompts_[p].ids, config_.new_tokens, options, false);
-      check_.check(phase + " " + prompts_[p].id + "/" + out_.arms[a], trace.intended, sample.scans);
+      const GenerateSample sample =
+          generator_.run(prompts_[p].ids, scheduler, Condition::routed, phase + " " + prompts_[p].id + "/" + out_.arms[a], trace);
       total += sample.total_s;
       if (measured) {
         out_.samples[p][a].push_back(sample.total_s);
@@ -129,12 +91,10 @@ class SweepRun {
     return true;
   }
 
-  model::ModelRunner& runner_;
   const std::vector<RegimeCell>& prompts_;
   const SweepConfig& config_;
   std::vector<std::unique_ptr<sched::ChunkScheduler>> schedulers_;  // one per (prompt, arm): the random row's draws stay per cell
-  entropy::CpuStats stats_;
-  ChunkCheck check_;
+  CheckedGenerator generator_;
   SweepOutcome out_;
 };
 

@@ -3,19 +3,19 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include "bench/prompts.hpp"
 #include "bench/regime_pool.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
-#include "experiments/device_hooks.hpp"
+#include "experiments/as_param_error.hpp"
 #include "experiments/mixed_regime_analysis.hpp"
 #include "experiments/mixed_regime_scan.hpp"
 #include "experiments/mixed_regime_sweep.hpp"
+#include "experiments/model_cache.hpp"
 #include "experiments/param_access.hpp"
-#include "experiments/routed_model.hpp"
-#include "model/cpu_model_runner.hpp"
+#include "experiments/record_cells.hpp"
+#include "experiments/routed_params.hpp"
 #include "stats/point_seed.hpp"
 
 namespace corey::experiments {
@@ -26,7 +26,7 @@ using results::Status;
 using spec::ParamType;
 
 spec::ParamSchema make_schema() {
-  return {
+  spec::ParamSchema schema = {
       {"study", ParamType::string, "static-sweep", {"pool", "feature-scan", "static-sweep"}, "what the point measures"},
       {"pool", ParamType::map, Json{{"samples_per_regime", 20}, {"seed", 1234}}, {},
        "{samples_per_regime, seed} of the generated pool, or {file: PATH} of a JSONL pool"},
@@ -40,21 +40,15 @@ spec::ParamSchema make_schema() {
       {"modes", ParamType::list, Json::array({"sampled_hist_s8", "variance_proxy", "kurtosis_proxy", "token_hist_s8"}), {},
        "feature-scan: scheduler rows"},
       {"min_diverse", ParamType::integer, 3, {}, "feature-scan: diverse (mode, regime) rows needed for GO"},
-      {"model", ParamType::map, Json{{"checkpoint", "synthetic:mamba-370m"}, {"dtype", "fp16"}}, {},
-       "{checkpoint: synthetic:<size> | DIR, dtype, seed, tokenizer: auto|byte|FILE, shape}"},
+      model_param_entry(),
       {"new_tokens", ParamType::integer, 4, {}, "greedy tokens per generate"},
       {"max_prompt_tokens", ParamType::integer, 2048, {}, "prompts are truncated to this many tokens"},
       {"truncation", ParamType::string, "right", {"right", "middle"}, "how a long prompt is cut"},
-      {"adaptive_range", ParamType::list, Json::array({128, 512}), {}, "[C_min, C_max] of the entropy rows"},
-      {"bins", ParamType::integer, 256, {}, "histogram bins K (H_ref = ln K)"},
-      {"stride", ParamType::integer, 8, {}, "learned_table's histogram stride"},
-      {"rounding", ParamType::string, "round", {"round", "floor"}, "log2-domain rounding of the chunk rule"},
-      {"guard", ParamType::map, Json{{"fallback", 512}, {"min_delta_buckets", 2}}, {}, "guarded_* rows"},
-      {"learned_table", ParamType::string, "", {}, "JSON rule table for learned_table / seqlen_table policies"},
-      {"kernel", ParamType::map, Json{{"impl", "seq"}, {"chunk_mode", "inkernel"}}, {}, "{impl: seq|blockscan|cpu, chunk_mode}"},
-      {"min_seq_len", ParamType::integer, 16, {}, "prefill calls shorter than this are not scheduled"},
-      {"threads", ParamType::integer, 0, {}, "CPU threads of the model runner (0 = all)"},
   };
+  append(schema, scheduler_param_entries({128, 512}, "policies"));
+  schema.push_back(kernel_param_entry());
+  append(schema, runner_param_entries());
+  return schema;
 }
 
 struct Params {
@@ -77,15 +71,6 @@ struct Params {
   std::string impl;
   unsigned threads = 0;
 };
-
-template <class Fn>
-auto wrapped(const std::string& name, const spec::Spec* spec, Fn fn) {
-  try {
-    return fn();
-  } catch (const Error& e) {
-    bad_param(name, e.message(), spec);
-  }
-}
 
 void only_keys(const Json& map, const std::string& name, std::initializer_list<const char*> keys, const spec::Spec* spec) {
   if (!map.is_object()) bad_param(name, "must be a map", spec);
@@ -153,16 +138,7 @@ Params parse_params(const Json& params, const spec::Spec* spec) {
   p.min_diverse = param_value<std::int64_t>(params, "min_diverse", spec);
   if (p.min_diverse < 1) bad_param("min_diverse", "must be >= 1", spec);
 
-  p.model = wrapped("model", spec, [&] {
-    Json model = params.at("model");
-    if (model.is_object() && model.contains("checkpoint") && model["checkpoint"].is_string()) {
-      const std::string ck = model["checkpoint"].get<std::string>();
-      if (ck.rfind("synthetic:", 0) != 0) model["checkpoint"] = resolve_spec_path(ck, spec);
-      const std::string tok = model.value("tokenizer", std::string("auto"));
-      if (tok != "auto" && tok != "byte") model["tokenizer"] = resolve_spec_path(tok, spec);
-    }
-    return ModelSpec::from_json(model);
-  });
+  p.model = parse_model_param(params, spec);
   SweepConfig& s = p.sweep;
   s.chunks = p.chunks;
   s.policies = p.policies;
@@ -170,48 +146,16 @@ Params parse_params(const Json& params, const spec::Spec* spec) {
   if (s.new_tokens < 1) bad_param("new_tokens", "must be >= 1", spec);
   p.max_prompt_tokens = param_value<std::int64_t>(params, "max_prompt_tokens", spec);
   if (p.max_prompt_tokens < 1) bad_param("max_prompt_tokens", "must be >= 1", spec);
-  p.truncation = wrapped("truncation", spec, [&] { return bench::truncation_from_string(param_value<std::string>(params, "truncation", spec)); });
-  const auto range = param_value<std::vector<std::int64_t>>(params, "adaptive_range", spec);
-  if (range.size() != 2 || range[0] < 1 || range[1] < range[0])
-    bad_param("adaptive_range", "must be [C_min, C_max] with 1 <= C_min <= C_max", spec);
-  s.scheduler.c_min = range[0];
-  s.scheduler.c_max = range[1];
-  s.scheduler.bins = static_cast<int>(param_value<std::int64_t>(params, "bins", spec));
-  if (s.scheduler.bins < 2) bad_param("bins", "must be >= 2", spec);
-  s.scheduler.stride = param_value<std::int64_t>(params, "stride", spec);
-  if (s.scheduler.stride < 1) bad_param("stride", "must be >= 1", spec);
-  s.scheduler.rounding = wrapped("rounding", spec, [&] { return entropy::rounding_from_string(param_value<std::string>(params, "rounding", spec)); });
-  const Json guard = params.at("guard");
-  only_keys(guard, "guard", {"fallback", "min_delta_buckets"}, spec);
-  s.scheduler.guard_fallback = guard.value("fallback", std::int64_t{512});
-  s.scheduler.guard_min_delta_buckets = static_cast<int>(guard.value("min_delta_buckets", std::int64_t{2}));
-  if (s.scheduler.guard_fallback < 1 || s.scheduler.guard_min_delta_buckets < 0)
-    bad_param("guard", "needs fallback >= 1 and min_delta_buckets >= 0", spec);
-  const std::string table = resolve_spec_path(param_value<std::string>(params, "learned_table", spec), spec);
-  if (!table.empty()) s.scheduler.table = wrapped("learned_table", spec, [&] { return sched::LearnedTable::load(table, s.scheduler.guard_fallback); });
-  for (const std::string& row : p.policies) wrapped("policies", spec, [&] { return sched::make_scheduler(row, s.scheduler) != nullptr; });
-  for (const std::string& row : p.modes) wrapped("modes", spec, [&] { return sched::make_scheduler(row, s.scheduler) != nullptr; });
-  const Json kernel = params.at("kernel");
-  if (!kernel.is_object()) bad_param("kernel", "must be a map {impl, chunk_mode}", spec);
-  for (const auto& [key, value] : kernel.items()) {
-    if (key != "impl" && key != "chunk_mode") bad_param("kernel", "unknown key '" + key + "' (expected impl, chunk_mode)", spec);
-  }
-  p.impl = kernel.value("impl", std::string("seq"));
-  if (p.impl != "seq" && p.impl != "blockscan" && p.impl != "cpu")
-    bad_param("kernel", "impl must be seq, blockscan or cpu, got '" + p.impl + "'", spec);
-  s.chunk_mode = wrapped("kernel", spec, [&] { return scan::chunk_mode_from_string(kernel.value("chunk_mode", std::string("inkernel"))); });
-  if (s.chunk_mode != scan::ChunkMode::inkernel && s.chunk_mode != scan::ChunkMode::launch)
-    bad_param("kernel", "chunk_mode must be inkernel or launch (the routed chunk must keep the exact recurrence)", spec);
-  s.min_seq_len = param_value<std::int64_t>(params, "min_seq_len", spec);
-  if (s.min_seq_len < 1) bad_param("min_seq_len", "must be >= 1", spec);
-  const auto threads = param_value<std::int64_t>(params, "threads", spec);
-  if (threads < 0) bad_param("threads", "must be >= 0", spec);
-  p.threads = static_cast<unsigned>(threads);
+  p.truncation = as_param_error("truncation", spec, [&] { return bench::truncation_from_string(param_value<std::string>(params, "truncation", spec)); });
+  s.scheduler = parse_scheduler_params(params, spec);
+  for (const std::string& row : p.policies) as_param_error("policies", spec, [&] { return sched::make_scheduler(row, s.scheduler) != nullptr; });
+  for (const std::string& row : p.modes) as_param_error("modes", spec, [&] { return sched::make_scheduler(row, s.scheduler) != nullptr; });
+  const KernelParams kernel = parse_kernel_param(params, spec);
+  p.impl = kernel.impl;
+  s.chunk_mode = kernel.chunk_mode;
+  s.min_seq_len = parse_min_seq_len(params, spec);
+  p.threads = parse_threads(params, spec);
   return p;
-}
-
-unsigned thread_count(unsigned requested) {
-  return requested == 0 ? std::max(1u, std::thread::hardware_concurrency()) : requested;
 }
 
 std::int64_t whitespace_words(const std::string& text) {
@@ -294,7 +238,7 @@ class MixedRegimeTier final : public Tier {
         if (!std::filesystem::exists(p.pool_file)) bad_param("pool", "pool file '" + p.pool_file + "' does not exist", &spec);
         // A user's pool is read now, so a bad record stops the run before any point (file:line in the message).
         known.clear();
-        for (const bench::RegimePrompt& r : wrapped("pool", &spec, [&] { return bench::load_regime_pool(p.pool_file); })) {
+        for (const bench::RegimePrompt& r : as_param_error("pool", &spec, [&] { return bench::load_regime_pool(p.pool_file); })) {
           if (std::find(known.begin(), known.end(), r.regime) == known.end()) known.push_back(r.regime);
         }
       }
@@ -352,22 +296,16 @@ class MixedRegimeTier final : public Tier {
       return record;
     }
 
-    auto skip = [&](const std::string& reason) {
+    if (const auto why = runner_skip_reason(ctx.backend, p.impl)) {
       record.status = Status::skipped;
-      record.reason = reason;
+      record.reason = *why;
       return record;
-    };
-    const bool cuda = ctx.backend == Backend::cuda;
-    if (cuda && !device_hooks().make_model_runner)
-      return skip("this build has no CUDA model runner; the point is not run on the CPU instead (rerun with "
-                  "--backend cpu and kernel.impl cpu for the CPU model runner)");
-    if (cuda && p.impl != "seq") return skip("the CUDA model runner scans with kernel.impl seq, not " + p.impl);
-    if (!cuda && p.impl != "cpu")
-      return skip("kernel.impl " + p.impl + " is a CUDA scan; the CPU backend runs kernel.impl cpu (use --backend cuda "
-                  "on a GPU build, or set kernel.impl: cpu)");
+    }
 
-    model::ModelRunner& runner = load(p, ctx);
-    record.fields["model"] = model_describe_;
+    const bool cuda = ctx.backend == Backend::cuda;
+    model_.load(p.model, p.threads, ctx);
+    model::ModelRunner& runner = model_.runner();
+    record.fields["model"] = model_.describe();
     record.fields["backend"] =
         cuda ? Json{{"model_runner", std::string(runner.backend())}, {"device", ctx.device}, {"stats_on", "device, value copied to the host per layer"}}
              : Json{{"model_runner", "cpu"}, {"threads", thread_count(p.threads)}, {"stats_on", "host"}};
@@ -383,7 +321,7 @@ class MixedRegimeTier final : public Tier {
         const bool held = p.holdout && r.sample >= p.holdout->first && r.sample <= p.holdout->second;
         if (!fit && !held) continue;
         const bench::TruncatedIds ids =
-            bench::truncate_ids(model_.tokenizer->encode(r.prompt), p.max_prompt_tokens, p.truncation);
+            bench::truncate_ids(model_.tokenizer().encode(r.prompt), p.max_prompt_tokens, p.truncation);
         if (ids.ids.empty()) throw_usage_error("mixed-regime: prompt " + r.id + " has no tokens");
         cells.push_back({r.id, r.regime, r.sample, ids.ids, ids.original_tokens, fit, held});
         prompt_list.push_back(Json{{"id", r.id}, {"regime", r.regime}, {"sample", r.sample}, {"set", fit ? "fit" : "holdout"},
@@ -395,7 +333,7 @@ class MixedRegimeTier final : public Tier {
     record.fields["prompts"] = prompt_list;
 
     SweepConfig config = p.sweep;
-    config.device_stats = device_stats_.get();
+    config.device_stats = model_.device_stats();
     if (p.study == "feature-scan") {
       fill_feature_scan(record, run_feature_scan(runner, cells, p.modes, config, ctx.cancel), cells, p);
       return record;
@@ -437,50 +375,11 @@ class MixedRegimeTier final : public Tier {
   std::vector<results::Table> summarize(const spec::Spec& spec, const std::vector<Record>& records) const override;
 
  private:
-  // One model load per run, kept while points ask for the same model on the same backend and device.
-  model::ModelRunner& load(const Params& p, const RunContext& ctx) {
-    const bool cuda = ctx.backend == Backend::cuda;
-    const Json key = Json{{"checkpoint", p.model.checkpoint}, {"dtype", std::string(to_string(p.model.dtype))},
-                          {"seed", p.model.seed},             {"tokenizer", p.model.tokenizer},
-                          {"shape", p.model.shape},           {"backend", cuda ? "cuda" : "cpu"},
-                          {"device", cuda ? ctx.device : -1}, {"threads", cuda ? 0u : thread_count(p.threads)}};
-    if (!runner_ || model_key_ != key) {
-      runner_.reset();
-      device_stats_.reset();
-      model_ = load_model(p.model);
-      model_describe_ = model_.describe;
-      if (cuda) {
-        runner_ = device_hooks().make_model_runner(ctx.device, model_.weights, p.model.dtype);
-        if (device_hooks().make_stats_op) device_stats_ = device_hooks().make_stats_op(ctx.device);
-      } else {
-        runner_ = std::make_unique<model::CpuModelRunner>(std::move(model_.weights), thread_count(p.threads));
-      }
-      model_.weights = {};  // the runner holds its own copy
-      model_key_ = key;
-    }
-    return *runner_;
-  }
-
   spec::ParamSchema schema_;
-  Json model_key_;
-  LoadedModel model_;
-  Json model_describe_;
-  std::unique_ptr<model::ModelRunner> runner_;
-  std::unique_ptr<entropy::StatsOp> device_stats_;
+  ModelCache model_;  // one model load per run, kept across its points
 };
 
 // ---------------------------------------------------------------- summary tables
-
-Json ms_of(const Json& seconds) { return seconds.is_number() ? Json(seconds.get<double>() * 1e3) : Json(nullptr); }
-
-Json at(const Json& j, std::initializer_list<const char*> path) {
-  const Json* x = &j;
-  for (const char* key : path) {
-    if (!x->is_object() || !x->contains(key)) return nullptr;
-    x = &(*x)[key];
-  }
-  return *x;
-}
 
 std::string counts_text(const Json& counts) {
   std::string out;
@@ -531,7 +430,7 @@ std::vector<results::Table> MixedRegimeTier::summarize(const spec::Spec&, const 
     const std::string study = r.params.value("study", std::string());
     if (study == "pool" && f.contains("pool")) {
       const Json& pool = f["pool"];
-      const Json golden = at(pool, {"golden"});
+      const Json golden = at_path(pool, {"golden"});
       pool_digest.rows.push_back({{pool["source"], pool["records"], pool["prompt_sha256"], pool["jsonl_sha256"],
                                    golden.is_object() ? Json(golden["prompt_sha256_matches"].get<bool>() &&
                                                              golden["jsonl_sha256_matches"].get<bool>())
@@ -582,8 +481,8 @@ std::vector<results::Table> MixedRegimeTier::summarize(const spec::Spec&, const 
       for (const Json& x : m["per_regime"]) {
         const Json& v = x["vs_regime_best"];
         sweep.rows.push_back({{x["regime"], x["split"], x["arm"], x["prompts"], x["tokens_mean"], x["mean_ms"], x["std_ms"],
-                               ms_of(at(x, {"time_s", "median"})), ms_of(at(x, {"time_s", "ci", "lo"})),
-                               ms_of(at(x, {"time_s", "ci", "hi"})), v["estimate"], v["lo"], v["hi"], v["verdict"],
+                               ms_of(at_path(x, {"time_s", "median"})), ms_of(at_path(x, {"time_s", "ci", "lo"})),
+                               ms_of(at_path(x, {"time_s", "ci", "hi"})), v["estimate"], v["lo"], v["hi"], v["verdict"],
                                x["is_static"].get<bool>() ? std::string() : counts_text(x["decisions"])},
                               {r.point_id}});
       }
@@ -598,8 +497,8 @@ std::vector<results::Table> MixedRegimeTier::summarize(const spec::Spec&, const 
       for (const Json& x : m["global"]) {
         const Json& v = x["vs_global_static"];
         global.rows.push_back({{x["split"], x["weighting"], x["policy"], x["choice"].is_string() ? x["choice"] : Json(x["choice"].dump()),
-                                x["mean_ms"], ms_of(at(x, {"time_s", "median"})), ms_of(at(x, {"time_s", "ci", "lo"})),
-                                ms_of(at(x, {"time_s", "ci", "hi"})), v["estimate"], v["lo"], v["hi"], v["verdict"],
+                                x["mean_ms"], ms_of(at_path(x, {"time_s", "median"})), ms_of(at_path(x, {"time_s", "ci", "lo"})),
+                                ms_of(at_path(x, {"time_s", "ci", "hi"})), v["estimate"], v["lo"], v["hi"], v["verdict"],
                                 x["gain_vs_global_static_pct"]},
                                {r.point_id}});
       }

@@ -1,23 +1,22 @@
 #include "experiments/routed_ablation_tier.hpp"
-#include "experiments/param_access.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include "bench/longbench.hpp"
 #include "bench/longbench_tasks.hpp"
 #include "bench/prompts.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "experiments/device_hooks.hpp"
+#include "experiments/as_param_error.hpp"
+#include "experiments/param_access.hpp"
+#include "experiments/record_cells.hpp"
 #include "experiments/routed_device_rule.hpp"
 #include "experiments/routed_matrix.hpp"
 #include "experiments/routed_model.hpp"
+#include "experiments/routed_params.hpp"
 #include "experiments/routed_quality.hpp"
-#include "model/cpu_model_runner.hpp"
-#include "sched/learned_table.hpp"
 #include "stats/point_seed.hpp"
 
 namespace corey::experiments {
@@ -33,14 +32,9 @@ const std::vector<std::string> kPaperRows = {"static_chunk_128", "static_chunk_2
                                              "variance_proxy", "kurtosis_proxy", "token_hist_s8"};
 
 spec::ParamSchema make_schema() {
-  return {
+  spec::ParamSchema schema = {
       {"study", ParamType::string, "matrix", {"matrix", "conditions", "quality"}, "what one point measures"},
-      {"model",
-       ParamType::map,
-       Json{{"checkpoint", "synthetic:mamba-370m"}, {"dtype", "fp16"}},
-       {},
-       "{checkpoint: synthetic:<size> | DIR, dtype, seed, tokenizer: auto|byte|FILE, shape: {d_model, n_layer, "
-       "vocab_size}}"},
+      model_param_entry(),
       {"prompt",
        ParamType::map,
        Json{{"text", "default"}, {"repeat", 8}, {"max_tokens", 4096}, {"truncation", "right"}},
@@ -48,18 +42,16 @@ spec::ParamSchema make_schema() {
        "{text: default | literal text, file: PATH, repeat: k, max_tokens, truncation: right|middle}"},
       {"new_tokens", ParamType::integer, 32, {}, "greedy tokens per generate (matrix/conditions)"},
       {"rows", ParamType::list, Json(kPaperRows), {}, "scheduler rows, all measured in the same point"},
-      {"adaptive_range", ParamType::list, Json::array({128, 2048}), {}, "[C_min, C_max] of the adaptive rows"},
-      {"bins", ParamType::integer, 256, {}, "histogram bins K (H_ref = ln K)"},
-      {"stride", ParamType::integer, 8, {}, "learned_table's histogram stride (the *_s<k> rows carry their own)"},
-      {"rounding", ParamType::string, "round", {"round", "floor"}, "log2-domain rounding of the chunk rule"},
-      {"guard", ParamType::map, Json{{"fallback", 512}, {"min_delta_buckets", 2}}, {}, "guarded_* rows"},
-      {"learned_table", ParamType::string, "", {}, "JSON rule table for learned_table / seqlen_table rows"},
+  };
+  append(schema, scheduler_param_entries({128, 2048}, "rows"));
+  append(schema, {
       {"conditions", ParamType::list, Json::array({"passive", "active_only", "routed"}), {}, "timed conditions"},
       {"stats_on", ParamType::string, "device", {"device", "host"}, "where statistics run (CPU backend: host)"},
-      {"kernel", ParamType::map, Json{{"impl", "seq"}, {"chunk_mode", "inkernel"}}, {}, "{impl: seq|blockscan|cpu, chunk_mode}"},
+      kernel_param_entry(),
       {"oracle", ParamType::string, "heldout", {"heldout", "min-of-means"}, "best-static choice (min-of-means = paper)"},
-      {"min_seq_len", ParamType::integer, 16, {}, "prefill calls shorter than this are not scheduled"},
-      {"threads", ParamType::integer, 0, {}, "CPU threads of the model runner (0 = all)"},
+  });
+  append(schema, runner_param_entries());
+  append(schema, {
       {"tasks",
        ParamType::list,
        Json::array({"narrativeqa", "qasper", "multifieldqa_en", "gov_report"}),
@@ -72,7 +64,8 @@ spec::ParamSchema make_schema() {
       {"on_bad_record", ParamType::string, "error", {"error", "skip"}, "quality: dirty records fail the point or are skipped"},
       {"include_ppl", ParamType::boolean, true, {}, "quality: perplexity on the reference tokens"},
       {"task_new_tokens", ParamType::any, "task", {}, "quality: `task` (each task's max_new_tokens) or a number"},
-  };
+  });
+  return schema;
 }
 
 struct RoutedParams {
@@ -86,11 +79,9 @@ struct RoutedParams {
   std::int64_t new_tokens = 32;
   std::vector<std::string> rows;
   sched::SchedulerConfig scheduler;
-  std::string learned_table;
   std::vector<Condition> conditions;
   std::string stats_on;
-  std::string impl;
-  scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
+  KernelParams kernel;
   std::string oracle;
   std::int64_t min_seq_len = 16;
   unsigned threads = 0;
@@ -100,24 +91,9 @@ struct RoutedParams {
 // A relative path is looked up next to the spec file first (as `extends` is), then from the working directory.
 RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   RoutedParams p;
-  auto wrap = [&](const std::string& name, auto fn) {
-    try {
-      return fn();
-    } catch (const Error& e) {
-      bad_param(name, e.message(), spec);
-    }
-  };
+  auto wrap = [&](const std::string& name, auto fn) { return as_param_error(name, spec, fn); };
   p.study = param_value<std::string>(params, "study", spec);
-  p.model = wrap("model", [&] {
-    Json model = params.at("model");
-    if (model.is_object() && model.contains("checkpoint") && model["checkpoint"].is_string()) {
-      const std::string ck = model["checkpoint"].get<std::string>();
-      if (ck.rfind("synthetic:", 0) != 0) model["checkpoint"] = resolve_spec_path(ck, spec);
-      const std::string tok = model.value("tokenizer", std::string("auto"));
-      if (tok != "auto" && tok != "byte") model["tokenizer"] = resolve_spec_path(tok, spec);
-    }
-    return ModelSpec::from_json(model);
-  });
+  p.model = parse_model_param(params, spec);
 
   const Json prompt = params.at("prompt");
   if (!prompt.is_object()) bad_param("prompt", "must be a map", spec);
@@ -154,30 +130,7 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
       bad_param("rows", "row '" + p.rows[i] + "' is listed twice", spec);
   }
 
-  const auto range = param_value<std::vector<std::int64_t>>(params, "adaptive_range", spec);
-  if (range.size() != 2 || range[0] < 1 || range[1] < range[0])
-    bad_param("adaptive_range", "must be [C_min, C_max] with 1 <= C_min <= C_max", spec);
-  p.scheduler.c_min = range[0];
-  p.scheduler.c_max = range[1];
-  p.scheduler.bins = static_cast<int>(param_value<std::int64_t>(params, "bins", spec));
-  if (p.scheduler.bins < 2) bad_param("bins", "must be >= 2", spec);
-  p.scheduler.stride = param_value<std::int64_t>(params, "stride", spec);
-  if (p.scheduler.stride < 1) bad_param("stride", "must be >= 1", spec);
-  p.scheduler.rounding = wrap("rounding", [&] { return entropy::rounding_from_string(param_value<std::string>(params, "rounding", spec)); });
-  const Json guard = params.at("guard");
-  if (!guard.is_object()) bad_param("guard", "must be a map {fallback, min_delta_buckets}", spec);
-  for (const auto& [key, value] : guard.items()) {
-    if (key != "fallback" && key != "min_delta_buckets") bad_param("guard", "unknown key '" + key + "'", spec);
-    if (!value.is_number_integer() || value.get<std::int64_t>() < (key == "fallback" ? 1 : 0))
-      bad_param("guard", key + " must be an integer >= " + (key == "fallback" ? "1" : "0"), spec);
-  }
-  p.scheduler.guard_fallback = guard.value("fallback", std::int64_t{512});
-  p.scheduler.guard_min_delta_buckets = static_cast<int>(guard.value("min_delta_buckets", std::int64_t{2}));
-  p.learned_table = resolve_spec_path(param_value<std::string>(params, "learned_table", spec), spec);
-  if (!p.learned_table.empty()) {
-    p.scheduler.table =
-        wrap("learned_table", [&] { return sched::LearnedTable::load(p.learned_table, p.scheduler.guard_fallback); });
-  }
+  p.scheduler = parse_scheduler_params(params, spec);
   for (const std::string& row : p.rows) {
     if (!is_device_row(row)) {
       wrap("rows", [&] { return sched::make_scheduler(row, p.scheduler) != nullptr; });
@@ -191,23 +144,10 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
     p.conditions.push_back(wrap("conditions", [&] { return condition_from_string(c); }));
   if (p.conditions.empty()) bad_param("conditions", "needs at least one condition", spec);
   p.stats_on = param_value<std::string>(params, "stats_on", spec);
-  const Json kernel = params.at("kernel");
-  if (!kernel.is_object()) bad_param("kernel", "must be a map {impl, chunk_mode}", spec);
-  for (const auto& [key, value] : kernel.items()) {
-    if (key != "impl" && key != "chunk_mode") bad_param("kernel", "unknown key '" + key + "' (expected impl, chunk_mode)", spec);
-  }
-  p.impl = kernel.value("impl", std::string("seq"));
-  if (p.impl != "seq" && p.impl != "blockscan" && p.impl != "cpu")
-    bad_param("kernel", "impl must be seq, blockscan or cpu, got '" + p.impl + "'", spec);
-  p.chunk_mode = wrap("kernel", [&] { return scan::chunk_mode_from_string(kernel.value("chunk_mode", std::string("inkernel"))); });
-  if (p.chunk_mode != scan::ChunkMode::inkernel && p.chunk_mode != scan::ChunkMode::launch)
-    bad_param("kernel", "chunk_mode must be inkernel or launch (the routed chunk must keep the exact recurrence)", spec);
+  p.kernel = parse_kernel_param(params, spec);
   p.oracle = param_value<std::string>(params, "oracle", spec);
-  p.min_seq_len = param_value<std::int64_t>(params, "min_seq_len", spec);
-  if (p.min_seq_len < 1) bad_param("min_seq_len", "must be >= 1", spec);
-  const auto threads = param_value<std::int64_t>(params, "threads", spec);
-  if (threads < 0) bad_param("threads", "must be >= 0", spec);
-  p.threads = static_cast<unsigned>(threads);
+  p.min_seq_len = parse_min_seq_len(params, spec);
+  p.threads = parse_threads(params, spec);
 
   QualityConfig& q = p.quality;
   q.tasks = param_value<std::vector<std::string>>(params, "tasks", spec);
@@ -244,18 +184,14 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   q.truncation = p.truncation;
   q.rows = p.rows;
   q.scheduler = p.scheduler;
-  q.chunk_mode = p.chunk_mode;
+  q.chunk_mode = p.kernel.chunk_mode;
   q.min_seq_len = p.min_seq_len;
   return p;
 }
 
-unsigned thread_count(unsigned requested) {
-  return requested == 0 ? std::max(1u, std::thread::hardware_concurrency()) : requested;
-}
-
 class RoutedAblationTier final : public Tier {
  public:
-  explicit RoutedAblationTier(RunnerWrapper wrapper = {}) : schema_(make_schema()), wrapper_(std::move(wrapper)) {}
+  explicit RoutedAblationTier(RunnerWrapper wrapper = {}) : schema_(make_schema()), model_(std::move(wrapper)) {}
 
   std::string_view name() const override { return "routed-ablation"; }
   const spec::ParamSchema& param_schema() const override { return schema_; }
@@ -290,24 +226,16 @@ class RoutedAblationTier final : public Tier {
       record.faithful_to_paper = true;
       record.inherits_flaws.push_back("F13");
     }
-    auto skip = [&](const std::string& reason) {
+    if (const auto why = runner_skip_reason(ctx.backend, p.kernel.impl)) {
       record.status = Status::skipped;
-      record.reason = reason;
+      record.reason = *why;
       return record;
-    };
-    const bool cuda = ctx.backend == Backend::cuda;
-    if (cuda && !device_hooks().make_model_runner)
-      return skip("this build has no CUDA model runner; the point is not run on the CPU instead (rerun with "
-                  "--backend cpu and kernel.impl cpu for the CPU model runner)");
-    if (cuda && p.impl != "seq")
-      return skip("the CUDA model runner scans with kernel.impl seq, not " + p.impl);
-    if (!cuda && p.impl != "cpu")
-      return skip("kernel.impl " + p.impl + " is a CUDA scan; the CPU backend runs kernel.impl cpu (use --backend cuda "
-                  "on a GPU build, or set kernel.impl: cpu)");
+    }
 
-    LoadedModel& model = load(p, ctx);
-    record.fields["model"] = model_describe_;
-    Json backend{{"model_runner", std::string(runner().backend())},
+    const bool cuda = ctx.backend == Backend::cuda;
+    model_.load(p.model, p.threads, ctx);
+    record.fields["model"] = model_.describe();
+    Json backend{{"model_runner", std::string(model_.runner().backend())},
                  {"stats_on", cuda ? "host rows: device statistic read back per layer; device_* rows: backend"
                                    : "host rows: host; device_* rows: the CPU runner's backend rule"},
                  {"stats_on_requested", p.stats_on}};
@@ -324,8 +252,8 @@ class RoutedAblationTier final : public Tier {
 
     if (p.study == "quality") {
       QualityConfig quality = p.quality;
-      quality.device_stats = device_stats_.get();
-      const QualityOutcome q = run_quality(runner(), *model.tokenizer, quality, ctx.cancel);
+      quality.device_stats = model_.device_stats();
+      const QualityOutcome q = run_quality(model_.runner(), model_.tokenizer(), quality, ctx.cancel);
       Json bad = Json::array();
       for (const bench::RecordDefect& d : q.bad_records)
         bad.push_back(Json{{"file", d.file}, {"line", d.line}, {"reason", d.reason}, {"record", "skipped"}});
@@ -338,7 +266,7 @@ class RoutedAblationTier final : public Tier {
       return record;
     }
 
-    const std::vector<std::int32_t> encoded = model.tokenizer->encode(p.prompt_text);
+    const std::vector<std::int32_t> encoded = model_.tokenizer().encode(p.prompt_text);
     const bench::TruncatedIds prompt = bench::truncate_ids(encoded, p.max_tokens, p.truncation);
     record.fields["prompt"] = Json{{"label", p.prompt_label},
                                    {"characters", p.prompt_text.size()},
@@ -353,13 +281,13 @@ class RoutedAblationTier final : public Tier {
     config.scheduler = p.scheduler;
     config.new_tokens = p.new_tokens;
     config.min_seq_len = p.min_seq_len;
-    config.chunk_mode = p.chunk_mode;
+    config.chunk_mode = p.kernel.chunk_mode;
     config.measure = stats::MeasureConfig::from_json(
         ctx.spec.measure, [&](const std::string& ptr) { return std::optional<SourcePos>(ctx.spec.where(ptr)); });
     config.bootstrap = bootstrap;
     config.oracle = p.oracle;
-    config.device_stats = device_stats_.get();
-    const MatrixOutcome outcome = run_matrix(runner(), prompt.ids, config, ctx.cancel);
+    config.device_stats = model_.device_stats();
+    const MatrixOutcome outcome = run_matrix(model_.runner(), prompt.ids, config, ctx.cancel);
     record.fields["measure"] = outcome.measure;
     record.fields["chunk_report"] = outcome.chunk_report;
     record.fields["metrics"] = outcome.metrics;
@@ -385,62 +313,11 @@ class RoutedAblationTier final : public Tier {
     }
   }
 
-  // The model is loaded once per run and kept while consecutive points ask for the same one (same
-  // checkpoint, dtype, backend and device).
-  LoadedModel& load(const RoutedParams& p, const RunContext& ctx) {
-    const bool cuda = ctx.backend == Backend::cuda;
-    const Json key = Json{{"checkpoint", p.model.checkpoint},
-                          {"dtype", std::string(to_string(p.model.dtype))},
-                          {"seed", p.model.seed},
-                          {"tokenizer", p.model.tokenizer},
-                          {"shape", p.model.shape},
-                          {"backend", cuda ? "cuda" : "cpu"},
-                          {"device", cuda ? ctx.device : -1},
-                          {"threads", cuda ? 0u : thread_count(p.threads)}};
-    if (!runner_ || model_key_ != key) {
-      wrapped_.reset();
-      runner_.reset();
-      device_stats_.reset();
-      model_ = load_model(p.model);
-      model_describe_ = model_.describe;
-      if (cuda) {
-        runner_ = device_hooks().make_model_runner(ctx.device, model_.weights, p.model.dtype);
-        if (device_hooks().make_stats_op) device_stats_ = device_hooks().make_stats_op(ctx.device);
-        model_describe_["compute_dtype"] = "fp32 residual, norms and scan state; activations in the weights' dtype";
-      } else {
-        runner_ = std::make_unique<model::CpuModelRunner>(std::move(model_.weights), thread_count(p.threads));
-      }
-      model_.weights = {};  // the runner holds its own copy
-      wrapped_ = wrapper_ ? wrapper_(*runner_) : nullptr;
-      model_key_ = key;
-    }
-    return model_;
-  }
-
-  model::ModelRunner& runner() { return wrapped_ ? *wrapped_ : *runner_; }
-
   spec::ParamSchema schema_;
-  RunnerWrapper wrapper_;
-  std::unique_ptr<model::ModelRunner> wrapped_;
-  Json model_key_;
-  LoadedModel model_;
-  Json model_describe_;
-  std::unique_ptr<model::ModelRunner> runner_;
-  std::unique_ptr<entropy::StatsOp> device_stats_;  // host rows' statistics of device-memory u (CUDA runner)
+  ModelCache model_;  // one model load per run, kept across its points
 };
 
 // ---------------------------------------------------------------- summary tables
-
-Json at_path(const Json& j, std::initializer_list<const char*> path) {
-  const Json* at = &j;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return nullptr;
-    at = &(*at)[key];
-  }
-  return *at;
-}
-
-Json ms(const Json& seconds) { return seconds.is_number() ? Json(seconds.get<double>() * 1e3) : Json(nullptr); }
 
 std::string verdict(const Json& ci) {
   if (!ci.is_object() || !ci["lo"].is_number() || !ci["hi"].is_number()) return "n/a";
@@ -555,11 +432,11 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
       continue;
     }
     const std::string label = point_label(r);
-    const Json passive_median = ms(at_path(metrics, {"passive", "time_s", "median"}));
+    const Json passive_median = ms_of(at_path(metrics, {"passive", "time_s", "median"}));
     if (at_path(metrics, {"passive", "time_s"}).is_object()) {
       const Json& p = metrics["passive"];
-      conditions.rows.push_back({{label, "passive", "passive", passive_median, ms(at_path(p, {"time_s", "ci", "lo"})),
-                                  ms(at_path(p, {"time_s", "ci", "hi"})), ms(at_path(p, {"prefill_s", "median"})), 1.0,
+      conditions.rows.push_back({{label, "passive", "passive", passive_median, ms_of(at_path(p, {"time_s", "ci", "lo"})),
+                                  ms_of(at_path(p, {"time_s", "ci", "hi"})), ms_of(at_path(p, {"prefill_s", "median"})), 1.0,
                                   nullptr, nullptr, p.value("host_syncs_per_prefill", Json(nullptr)), nullptr},
                                  {r.point_id}});
     }
@@ -572,15 +449,15 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
           {{label,
             row["row"],
             passive_median,
-            ms(at_path(row, {"conditions", "active_only", "time_s", "median"})),
-            ms(at_path(row, {"conditions", "active_only", "time_s", "ci", "lo"})),
-            ms(at_path(row, {"conditions", "active_only", "time_s", "ci", "hi"})),
-            ms(at_path(row, {"conditions", "routed", "time_s", "median"})),
-            ms(at_path(row, {"conditions", "routed", "time_s", "ci", "lo"})),
-            ms(at_path(row, {"conditions", "routed", "time_s", "ci", "hi"})),
-            ms(at_path(row, {"conditions", "routed", "prefill_s", "median"})),
-            ms(at_path(row, {"conditions", "routed", "decode_per_token_s", "median"})),
-            ms(at_path(row, {"conditions", "routed", "stats_time_s", "median"})),
+            ms_of(at_path(row, {"conditions", "active_only", "time_s", "median"})),
+            ms_of(at_path(row, {"conditions", "active_only", "time_s", "ci", "lo"})),
+            ms_of(at_path(row, {"conditions", "active_only", "time_s", "ci", "hi"})),
+            ms_of(at_path(row, {"conditions", "routed", "time_s", "median"})),
+            ms_of(at_path(row, {"conditions", "routed", "time_s", "ci", "lo"})),
+            ms_of(at_path(row, {"conditions", "routed", "time_s", "ci", "hi"})),
+            ms_of(at_path(row, {"conditions", "routed", "prefill_s", "median"})),
+            ms_of(at_path(row, {"conditions", "routed", "decode_per_token_s", "median"})),
+            ms_of(at_path(row, {"conditions", "routed", "stats_time_s", "median"})),
             at_path(row, {"vs_passive", "estimate"}),
             at_path(row, {"vs_passive", "lo"}),
             at_path(row, {"vs_passive", "hi"}),
@@ -606,9 +483,9 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
         const Json ratio = at_path(row, {std::string(condition) == "routed" ? "vs_passive" : "active_overhead"});
         // Routed decisions when both were measured; the distribution belongs to the decisions' condition.
         const bool own = decisions.value("condition", std::string()) == condition;
-        conditions.rows.push_back({{label, row["row"], condition, ms(at_path(cell, {"time_s", "median"})),
-                                    ms(at_path(cell, {"time_s", "ci", "lo"})), ms(at_path(cell, {"time_s", "ci", "hi"})),
-                                    ms(at_path(cell, {"prefill_s", "median"})), at_path(ratio, {"estimate"}),
+        conditions.rows.push_back({{label, row["row"], condition, ms_of(at_path(cell, {"time_s", "median"})),
+                                    ms_of(at_path(cell, {"time_s", "ci", "lo"})), ms_of(at_path(cell, {"time_s", "ci", "hi"})),
+                                    ms_of(at_path(cell, {"prefill_s", "median"})), at_path(ratio, {"estimate"}),
                                     at_path(ratio, {"lo"}), at_path(ratio, {"hi"}),
                                     cell.value("host_syncs_per_prefill", Json(nullptr)),
                                     own ? Json(decisions["histogram"].dump()) : Json(nullptr)},

@@ -1,9 +1,8 @@
 #pragma once
-#include <functional>
 #include <memory>
 
+#include "experiments/model_cache.hpp"
 #include "experiments/tier.hpp"
-#include "model/model_runner.hpp"
 
 namespace corey::experiments {
 
@@ -21,7 +20,6 @@ std::unique_ptr<Tier> make_routed_ablation_tier();
 
 // The same tier with every model runner it builds wrapped, for tests that must see a run fail (a wrapper
 // whose scan ignores the requested chunk makes every routed point end `chunk_not_honoured`).
-using RunnerWrapper = std::function<std::unique_ptr<model::ModelRunner>(model::ModelRunner& inner)>;
 std::unique_ptr<Tier> make_routed_ablation_tier(RunnerWrapper wrapper);
 
 }  // namespace corey::experiments

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "entropy/cpu_stats.hpp"
 #include "experiments/routed_device_rule.hpp"
+#include "experiments/interleaved_rounds.hpp"
 #include "experiments/routed_equivalence.hpp"
 #include "experiments/routed_generate.hpp"
 #include "experiments/routed_hook.hpp"
@@ -21,10 +22,6 @@
 
 namespace corey::experiments {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // One (row, condition) of the study, with its samples in round order.
 struct Cell {
@@ -61,51 +58,19 @@ class MatrixRun {
   }
 
   MatrixOutcome run(const std::atomic<bool>* cancel) {
-    const Clock::time_point started = Clock::now();
+    const auto started = std::chrono::steady_clock::now();
     equivalence_pass();
     for (Cell& c : cells_) {
       if (c.policy()) c.policy()->reset();
     }
-    const stats::MeasureConfig& m = config_.measure;
-    std::size_t round = 0;
-    for (std::size_t w = 0; w < m.warmup_runs; ++w, ++round) run_round(round, false);
-    std::size_t measured = 0;
-    std::string why;
-    bool converged = false;
-    double measured_s = 0.0;
-    while (true) {
-      if (cancel != nullptr && cancel->load()) {
-        why = "cancelled";
-        break;
-      }
-      measured_s += run_round(round++, true);
-      ++measured;
-      // As the StopRule: a criterion met at a test wins over max_samples, which wins over the time-out.
-      const bool test = measured >= m.samples_min && measured_s >= m.min_time_s &&
-                        (m.criterion == stats::StopCriterion::sample_count || (measured - m.samples_min) % 16 == 0);
-      if (test && criterion_met(why)) {
-        converged = true;
-        break;
-      }
-      if (measured >= m.samples_max) {
-        why = "max_samples";
-        break;
-      }
-      if (seconds_since(started) >= m.timeout_s) {
-        why = "timeout";
-        break;
-      }
-    }
+    RoundsPlan plan;
+    plan.run_round = [this](std::size_t round, bool measured) { return run_round(round, measured); };
+    plan.criterion_met = [this](std::string& why) { return criterion_met(why); };
+    plan.test_every = 16;  // the ci_ratio criterion bootstraps every cell
+    const RoundsOutcome rounds = run_interleaved_rounds(plan, config_.measure, started, cancel);
     MatrixOutcome out;
-    out.rounds = measured;
-    out.measure = Json{{"mode", "e2e"},
-                       {"timer", "steady_clock"},
-                       {"order", "interleaved_rotated"},
-                       {"cells", cells_.size()},
-                       {"warmup_rounds", m.warmup_runs},
-                       {"rounds", measured},
-                       {"wall_s", seconds_since(started)},
-                       {"stop", {{"criterion", std::string(stats::to_string(m.criterion))}, {"converged", converged}, {"why", why}}}};
+    out.rounds = rounds.rounds;
+    out.measure = interleaved_rounds_json(rounds, config_.measure, cells_.size());
     out.metrics = metrics_json();
     out.chunk_report = check_.to_json(runner_.backend(), scan::to_string(config_.chunk_mode));
     out.not_honoured = check_.first_failure();
@@ -194,9 +159,11 @@ class MatrixRun {
     } else {
       options.chunk_mode = config_.chunk_mode;
       options.chunk = 0;
-      if (cell.scheduler)
+      if (cell.scheduler) {
+        options.hook_reads_activation = cell.scheduler->statistic().has_value();
         options.hook = make_scheduler_hook(*cell.scheduler, cell.condition, config_.min_seq_len, stats_, trace,
                                            config_.device_stats);
+      }
     }
     GenerateSample sample = timed_generate(runner_, prompt_, config_.new_tokens, options, keep_logits);
     std::int64_t rule_mismatches = 0;

@@ -114,8 +114,11 @@ class QualityRun {
     model::PrefillOptions options;
     options.chunk_mode = config_.chunk_mode;
     options.chunk = 0;
-    if (scheduler) options.hook = make_scheduler_hook(*scheduler, Condition::routed, config_.min_seq_len, stats_, trace,
-                                                      config_.device_stats);
+    if (scheduler) {
+      options.hook_reads_activation = scheduler->statistic().has_value();
+      options.hook = make_scheduler_hook(*scheduler, Condition::routed, config_.min_seq_len, stats_, trace,
+                                         config_.device_stats);
+    }
     return options;
   }
 

@@ -47,6 +47,9 @@ struct PrefillOptions {
   scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
   std::int64_t chunk = 0;  // Q for every layer when no hook is set; 0 = the whole prompt in one chunk
   ChunkHook hook;          // when set, called once per layer; its Q overrides `chunk`
+  // False when the hook decides from the layer and length alone: a device backend then calls it without
+  // waiting for the layer's activation (no host sync).
+  bool hook_reads_activation = true;
   std::optional<BackendChunkRule> backend_rule;  // when set, chooses every layer's Q; overrides hook and chunk
   bool all_logits = true;  // logits for every prompt position, else only for the last one
 };

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/prompts.hpp"
 #include "catch.hpp"
 #include "core/error.hpp"
 #include "entropy/cpu_stats.hpp"
@@ -15,34 +14,19 @@
 #include "experiments/routed_matrix.hpp"
 #include "model/checkpoint.hpp"
 #include "model/cpu_model_runner.hpp"
+#include "routed_test_fixtures.hpp"
 
 using namespace corey;
 using namespace corey::experiments;
 
 namespace {
 
-const std::string kTiny = std::string(COREY_TEST_DATA_DIR) + "/model/np_tied";
-
-std::vector<std::int32_t> prompt_ids(std::size_t n) {
-  const std::string text = bench::default_prompt();
-  std::vector<std::int32_t> ids;
-  for (std::size_t i = 0; i < n; ++i) ids.push_back(static_cast<unsigned char>(text[i % text.size()]));
-  return ids;
-}
-
 MatrixConfig config_for(std::vector<std::string> rows) {
-  MatrixConfig c;
-  c.rows = std::move(rows);
-  c.scheduler.c_min = 16;
-  c.scheduler.c_max = 512;
+  MatrixConfig c = test::tiny_matrix_config(std::move(rows), 512, 2);
   c.scheduler.h_ref = 6.0;  // the tiny model's two layers (H 4.11 and 4.45 nats) then pick 256 and 512
-  c.scheduler.guard_fallback = 32;
   c.scheduler.table = sched::LearnedTable::parse(
       Json::parse(R"({"default_chunk": 64, "rules": [{"max_seq_len": 50, "chunk": 16}]})"), "test table", 32);
   c.new_tokens = 2;
-  c.measure.warmup_runs = 1;
-  c.measure.samples_min = c.measure.samples_max = 2;
-  c.measure.criterion = stats::StopCriterion::sample_count;
   c.bootstrap.resamples = 200;
   return c;
 }
@@ -124,8 +108,8 @@ const Json& row_of(const MatrixOutcome& out, const std::string& name) {
 }  // namespace
 
 TEST_CASE("device rows: the backend's per-layer chunks and entropies equal the host row's", "[routed][device]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
-  const auto prompt = prompt_ids(120);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
+  const auto prompt = test::tiny_prompt_ids(120);
   const std::int64_t layers = inner.config().n_layer;
   for (const std::string host : {"hist", "sampled_hist_s4", "token_hist_s4", "guarded_hist", "guarded_sampled_hist_s4",
                                  "cheap_proxy", "variance_proxy", "kurtosis_proxy", "seqlen_table"}) {
@@ -172,9 +156,9 @@ TEST_CASE("device rows: the backend's per-layer chunks and entropies equal the h
 }
 
 TEST_CASE("device rows active-only: the rule is evaluated, the scan runs the whole prompt", "[routed][device]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
   RecordingRunner runner(inner);
-  const auto prompt = prompt_ids(120);
+  const auto prompt = test::tiny_prompt_ids(120);
   MatrixConfig config = config_for({"device_hist", "device_guarded_hist"});
   config.conditions = {Condition::active_only};
   const MatrixOutcome out = run_matrix(runner, prompt, config);
@@ -193,11 +177,11 @@ TEST_CASE("device rows active-only: the rule is evaluated, the scan runs the who
 }
 
 TEST_CASE("host syncs: a host statistic of device-memory u costs one per layer, device rows none", "[routed][device]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
   RecordingRunner runner(inner);
   runner.on_device = true;
   CountingStats device_stats;
-  const auto prompt = prompt_ids(120);
+  const auto prompt = test::tiny_prompt_ids(120);
   const std::int64_t layers = inner.config().n_layer;
   MatrixConfig config = config_for({"static_chunk_32", "sampled_hist_s4", "device_sampled_hist_s4", "seqlen_table"});
   config.device_stats = &device_stats;
@@ -230,10 +214,10 @@ TEST_CASE("host syncs: a host statistic of device-memory u costs one per layer, 
 }
 
 TEST_CASE("a backend that ignores the backend rule fails the point", "[routed][device][honoured]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
   RecordingRunner runner(inner);
   runner.drop_rule = true;
-  const MatrixOutcome out = run_matrix(runner, prompt_ids(120), config_for({"static_chunk_32", "device_hist"}));
+  const MatrixOutcome out = run_matrix(runner, test::tiny_prompt_ids(120), config_for({"static_chunk_32", "device_hist"}));
   REQUIRE(out.not_honoured);
   CHECK(out.not_honoured->find("device_hist") != std::string::npos);
   CHECK(out.not_honoured->find("reported no statistic") != std::string::npos);

@@ -5,7 +5,6 @@
 #include <memory>
 #include <unistd.h>
 
-#include "bench/prompts.hpp"
 #include "catch.hpp"
 #include "core/error.hpp"
 #include "experiments/routed_matrix.hpp"
@@ -14,32 +13,16 @@
 #include "model/cpu_model_runner.hpp"
 #include "model/synthetic_checkpoint.hpp"
 #include "routed_test_runners.hpp"
+#include "routed_test_fixtures.hpp"
 
 using namespace corey;
 using namespace corey::experiments;
 
 namespace {
 
-const std::string kTiny = std::string(COREY_TEST_DATA_DIR) + "/model/np_tied";
-
-std::vector<std::int32_t> prompt_ids(std::size_t n) {
-  const std::string text = bench::default_prompt();
-  std::vector<std::int32_t> ids;
-  for (std::size_t i = 0; i < n; ++i) ids.push_back(static_cast<unsigned char>(text[i % text.size()]));
-  return ids;
-}
-
 MatrixConfig small_config(std::vector<std::string> rows) {
-  MatrixConfig c;
-  c.rows = std::move(rows);
-  c.scheduler.c_min = 16;
-  c.scheduler.c_max = 128;
-  c.scheduler.guard_fallback = 32;
+  MatrixConfig c = test::tiny_matrix_config(std::move(rows), 128, 6);
   c.new_tokens = 3;
-  c.measure.warmup_runs = 1;
-  c.measure.samples_min = 6;
-  c.measure.samples_max = 6;
-  c.measure.criterion = stats::StopCriterion::sample_count;
   c.bootstrap.resamples = 500;
   return c;
 }
@@ -47,8 +30,8 @@ MatrixConfig small_config(std::vector<std::string> rows) {
 }  // namespace
 
 TEST_CASE("matrix: every row and condition, chunks honoured, outputs bit-identical", "[routed][matrix]") {
-  model::CpuModelRunner runner(model::load_weights(kTiny), 1);
-  const auto prompt = prompt_ids(100);
+  model::CpuModelRunner runner(model::load_weights(test::kTinyCheckpoint), 1);
+  const auto prompt = test::tiny_prompt_ids(100);
   const std::vector<std::string> rows = {"static_chunk_16", "static_chunk_64", "random_seed_0", "sampled_hist_s4",
                                          "guarded_hist", "kurtosis_proxy"};
   const MatrixConfig config = small_config(rows);
@@ -103,9 +86,9 @@ TEST_CASE("matrix: every row and condition, chunks honoured, outputs bit-identic
 }
 
 TEST_CASE("a scan that ignores the requested chunk fails the run", "[routed][matrix][honoured]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
   test::ChunkIgnoringRunner runner(inner);
-  const auto prompt = prompt_ids(100);
+  const auto prompt = test::tiny_prompt_ids(100);
   MatrixConfig config = small_config({"static_chunk_16", "static_chunk_32"});
   config.measure.samples_min = config.measure.samples_max = 2;
   const MatrixOutcome out = run_matrix(runner, prompt, config);
@@ -124,11 +107,11 @@ TEST_CASE("a scan that ignores the requested chunk fails the run", "[routed][mat
 }
 
 TEST_CASE("prompts shorter than min_seq_len are not scheduled", "[routed][matrix]") {
-  model::CpuModelRunner runner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner runner(model::load_weights(test::kTinyCheckpoint), 1);
   MatrixConfig config = small_config({"static_chunk_4"});
   config.min_seq_len = 16;
   config.measure.samples_min = config.measure.samples_max = 2;
-  const MatrixOutcome out = run_matrix(runner, prompt_ids(10), config);
+  const MatrixOutcome out = run_matrix(runner, test::tiny_prompt_ids(10), config);
   CHECK_FALSE(out.not_honoured);
   CHECK(out.metrics["rows"][0]["decisions"]["decisions"] == 0);
   CHECK(out.metrics["oracle"].contains("mode"));
@@ -174,13 +157,13 @@ TEST_CASE("synthetic weights in memory equal the checkpoint make-checkpoint writ
 }
 
 TEST_CASE("cells run interleaved in rotated rounds after the equivalence pass", "[routed][matrix][order]") {
-  model::CpuModelRunner inner(model::load_weights(kTiny), 1);
+  model::CpuModelRunner inner(model::load_weights(test::kTinyCheckpoint), 1);
   test::OrderRecordingRunner runner(inner);
   MatrixConfig config = small_config({"static_chunk_16", "static_chunk_32"});
   config.conditions = {Condition::passive, Condition::routed};
   config.measure.warmup_runs = 2;
   config.measure.samples_min = config.measure.samples_max = 4;
-  const MatrixOutcome out = run_matrix(runner, prompt_ids(40), config);
+  const MatrixOutcome out = run_matrix(runner, test::tiny_prompt_ids(40), config);
   CHECK_FALSE(out.not_honoured);
   // Cells: 0 = passive (the whole prompt, 40), 1 = static 16, 2 = static 32. Equivalence pass first, then
   // rounds r = 0..5 (two warm-up, four measured) starting at cell r mod 3.
