@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "corey/build_info.hpp"
+#include "bench_document.hpp"
 #include "cuda_backend.hpp"
 #include "model/cuda_model_runner.hpp"
 #include "model/synthetic_checkpoint.hpp"
@@ -194,12 +194,7 @@ int main(int argc, char** argv) {
   }
   try {
     cc::set_device(0);
-    Json doc = Json::object();
-    doc["format"] = "corey.model-bench/1";
-    doc["git_sha"] = corey::build::git_sha;
-    doc["git_dirty"] = corey::build::git_dirty;
-    doc["cuda"] = cc::cuda_versions();
-    doc["devices"] = cc::describe_devices();
+    Json doc = cc::bench_document("corey.model-bench/1");
     doc["method"] =
         "batch 1, synthetic weights of the model's shape. decode: one CUDA Graph per token (embedding, 3 fused "
         "kernels per layer with programmatic dependent launch, norm + head); CUDA events around each token's enqueue (4-byte id upload + graph "

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "backend_stream.hpp"
-#include "corey/build_info.hpp"
+#include "bench_document.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "entropy/cpu_stats.hpp"
@@ -771,12 +771,7 @@ int main(int argc, char** argv) {
   }
   try {
     cc::set_device(0);
-    Json doc = Json::object();
-    doc["format"] = "corey.kernel-bench/1";
-    doc["git_sha"] = corey::build::git_sha;
-    doc["git_dirty"] = corey::build::git_dirty;
-    doc["cuda"] = cc::cuda_versions();
-    doc["devices"] = cc::describe_devices();
+    Json doc = cc::bench_document("corey.kernel-bench/1");
     doc["ceilings"] = {{"hbm_Bps", kHbmBps}, {"mufu_ex2_per_s", kMufuPerS}, {"serial_chain_s_per_token", kChainS}};
     doc["method"] = "CUDA events on one stream; 3 warm-up launches; batch = median over rounds of back-to-back "
                     "launches (>= 30 ms per round, 5 rounds); cold = median of single launches each after an L2 "

@@ -18,6 +18,7 @@
 
 #include "bench/scan_executor.hpp"
 #include "catch.hpp"
+#include "scratch_dir.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -66,24 +67,8 @@ order: {mode: sequential}
 )";
 
 // One scratch directory for the whole test binary, removed when it exits.
-class Scratch {
- public:
-  Scratch() : path_(fs::temp_directory_path() / ("corey_devices_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 fs::path scratch() {
-  static const Scratch dir;
+  static const testing::ScratchDir dir("corey_devices_test_");
   return dir.path();
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "scratch_dir.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -73,24 +74,8 @@ class ArtifactTier final : public Tier {
 };
 
 // One scratch directory for the whole test binary, removed when it exits.
-class Scratch {
- public:
-  Scratch() : path_(fs::temp_directory_path() / ("corey_artifacts_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 fs::path scratch() {
-  static const Scratch dir;
+  static const testing::ScratchDir dir("corey_artifacts_test_");
   return dir.path();
 }
 
