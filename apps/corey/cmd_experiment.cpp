@@ -61,11 +61,6 @@ experiments::Backend choose_backend(const std::string& requested, bool devices_g
 
 void run_command(const std::string& experiment, const ExperimentArgs& args) {
   auto tier = experiments::make_tier(experiment);
-  if (!tier) {
-    std::fprintf(stderr, "corey: %s is not implemented yet\n", experiment.c_str());
-    exit_code_slot() = static_cast<int>(ExitCode::usage);
-    return;
-  }
   const auto spec = experiments::load_spec_for(args.spec_path, args.sets, experiment);
   auto plan = spec::expand(spec);
   if (!args.points.empty()) {

@@ -64,7 +64,7 @@ class Tier {
                                                 const std::vector<results::Record>& records) const = 0;
 };
 
-// The tier for an experiment name, or nullptr when that tier is not implemented yet.
+// The tier for an experiment name, or nullptr for a name that is not one of the four tiers.
 std::unique_ptr<Tier> make_tier(std::string_view experiment);
 
 }  // namespace corey::experiments
