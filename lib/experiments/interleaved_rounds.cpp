@@ -14,11 +14,19 @@ RoundsOutcome run_interleaved_rounds(const RoundsPlan& plan, const stats::Measur
                                      std::chrono::steady_clock::time_point started, const std::atomic<bool>* cancel) {
   RoundsOutcome out;
   std::size_t round = 0;
-  for (std::size_t w = 0; w < m.warmup_runs; ++w, ++round) plan.run_round(round, false);
+  auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
+  for (std::size_t w = 0; w < m.warmup_runs; ++w, ++round) {
+    if (cancelled()) {
+      out.why = "cancelled";
+      out.wall_s = seconds_since(started);
+      return out;
+    }
+    plan.run_round(round, false);
+  }
   if (plan.after_warmup) plan.after_warmup();
   double measured_s = 0.0;
   while (true) {
-    if (cancel != nullptr && cancel->load()) {
+    if (cancelled()) {
       out.why = "cancelled";
       break;
     }
@@ -53,6 +61,15 @@ Json interleaved_rounds_json(const RoundsOutcome& outcome, const stats::MeasureC
               {"wall_s", outcome.wall_s},
               {"stop",
                {{"criterion", std::string(stats::to_string(m.criterion))}, {"converged", outcome.converged}, {"why", outcome.why}}}};
+}
+
+std::optional<std::pair<results::Status, std::string>> rounds_shortfall(const Json& measure) {
+  const std::string why = measure["stop"]["why"].get<std::string>();
+  const auto rounds = measure["rounds"].get<std::size_t>();
+  if (why == "cancelled")
+    return std::pair{results::Status::failed, "cancelled after " + std::to_string(rounds) + " measured rounds"};
+  if (rounds == 0) return std::pair{results::Status::timeout, "no measured round (" + why + ")"};
+  return std::nullopt;
 }
 
 }  // namespace corey::experiments

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "core/json.hpp"
+#include "results/record.hpp"
 #include "stats/measure_config.hpp"
 
 namespace corey::experiments {
@@ -31,11 +34,16 @@ struct RoundsOutcome {
 
 // Warm-up rounds, then measured rounds until the stopping rule ends them: as the StopRule, a criterion met at
 // a test wins over max_samples, which wins over the time-out (measured from `started`); a set `cancel` stops
-// before the next round.
+// before the next round, warm-up or measured.
 RoundsOutcome run_interleaved_rounds(const RoundsPlan& plan, const stats::MeasureConfig& measure,
                                      std::chrono::steady_clock::time_point started, const std::atomic<bool>* cancel);
 
 // The record's `measure` block: {mode: e2e, timer, order, cells, warmup_rounds, rounds, wall_s, stop}.
 Json interleaved_rounds_json(const RoundsOutcome& outcome, const stats::MeasureConfig& measure, std::size_t cells);
+
+// Why a study whose rounds ended as `measure` (that block) cannot stand as `ok`: cancelled (failed, so the
+// runner drops it and --resume measures it again instead of keeping a study cut short) or no measured round
+// (timeout). Empty when it can.
+std::optional<std::pair<results::Status, std::string>> rounds_shortfall(const Json& measure);
 
 }  // namespace corey::experiments

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "bench/prompts.hpp"
 #include "bench/regime_pool.hpp"
@@ -12,6 +13,7 @@
 #include "experiments/mixed_regime_analysis.hpp"
 #include "experiments/mixed_regime_scan.hpp"
 #include "experiments/mixed_regime_sweep.hpp"
+#include "experiments/interleaved_rounds.hpp"
 #include "experiments/model_cache.hpp"
 #include "experiments/param_access.hpp"
 #include "experiments/record_cells.hpp"
@@ -365,9 +367,8 @@ class MixedRegimeTier final : public Tier {
     if (outcome.not_honoured) {
       record.status = Status::chunk_not_honoured;
       record.reason = *outcome.not_honoured;
-    } else if (outcome.rounds == 0) {
-      record.status = Status::timeout;
-      record.reason = "no measured round (" + outcome.measure["stop"]["why"].get<std::string>() + ")";
+    } else if (const auto shortfall = rounds_shortfall(outcome.measure)) {
+      std::tie(record.status, record.reason) = *shortfall;
     }
     return record;
   }
