@@ -48,6 +48,9 @@ if ((!cpu_only)); then
   gpus=$("$corey" env | "$PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin).get("devices") or []))') ||
     gpus=0
 fi
+# Without a GPU in use every run is told so; otherwise `auto` would still pick CUDA on a GPU host.
+backend=()
+((gpus == 0)) && backend=(--backend cpu)
 echo "corey: $corey; GPUs: $gpus$( ((cpu_only)) && echo ' (--cpu-only)')"
 mkdir -p "$out/runs" "$out/tables" "$out/plots"
 
@@ -70,7 +73,9 @@ for spec in "${specs[@]}"; do
   run_dir=$out/runs/$name
   resume=()
   [[ -f $run_dir/results.jsonl ]] && resume=(--resume)
-  "$corey" "$experiment" "$spec" --out "$run_dir" --quiet "${resume[@]}"
+  # The stream is what --resume needs; an older results.json must not pass for this run's if it fails early.
+  rm -f "$run_dir/results.json"
+  "$corey" "$experiment" "$spec" --out "$run_dir" --quiet "${resume[@]}" "${backend[@]}"
   rc=$?
   if [[ ! -f $run_dir/results.json ]]; then
     summary+=("$name: failed (exit $rc, no results)")
