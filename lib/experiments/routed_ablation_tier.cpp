@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <tuple>
 
 #include "bench/longbench.hpp"
 #include "bench/longbench_tasks.hpp"
@@ -10,6 +11,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "experiments/as_param_error.hpp"
+#include "experiments/interleaved_rounds.hpp"
 #include "experiments/param_access.hpp"
 #include "experiments/record_cells.hpp"
 #include "experiments/routed_device_rule.hpp"
@@ -46,7 +48,6 @@ spec::ParamSchema make_schema() {
   append(schema, scheduler_param_entries({128, 2048}, "rows"));
   append(schema, {
       {"conditions", ParamType::list, Json::array({"passive", "active_only", "routed"}), {}, "timed conditions"},
-      {"stats_on", ParamType::string, "device", {"device", "host"}, "where statistics run (CPU backend: host)"},
       kernel_param_entry(),
       {"oracle", ParamType::string, "heldout", {"heldout", "min-of-means"}, "best-static choice (min-of-means = paper)"},
   });
@@ -80,7 +81,6 @@ struct RoutedParams {
   std::vector<std::string> rows;
   sched::SchedulerConfig scheduler;
   std::vector<Condition> conditions;
-  std::string stats_on;
   KernelParams kernel;
   std::string oracle;
   std::int64_t min_seq_len = 16;
@@ -143,7 +143,6 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   for (const std::string& c : param_value<std::vector<std::string>>(params, "conditions", spec))
     p.conditions.push_back(wrap("conditions", [&] { return condition_from_string(c); }));
   if (p.conditions.empty()) bad_param("conditions", "needs at least one condition", spec);
-  p.stats_on = param_value<std::string>(params, "stats_on", spec);
   p.kernel = parse_kernel_param(params, spec);
   p.oracle = param_value<std::string>(params, "oracle", spec);
   p.min_seq_len = parse_min_seq_len(params, spec);
@@ -237,8 +236,7 @@ class RoutedAblationTier final : public Tier {
     record.fields["model"] = model_.describe();
     Json backend{{"model_runner", std::string(model_.runner().backend())},
                  {"stats_on", cuda ? "host rows: device statistic read back per layer; device_* rows: backend"
-                                   : "host rows: host; device_* rows: the CPU runner's backend rule"},
-                 {"stats_on_requested", p.stats_on}};
+                                   : "host rows: host; device_* rows: the CPU runner's backend rule"}};
     if (cuda) {
       backend["device"] = ctx.device;
     } else {
@@ -292,10 +290,8 @@ class RoutedAblationTier final : public Tier {
     record.fields["chunk_report"] = outcome.chunk_report;
     record.fields["metrics"] = outcome.metrics;
     finish_status(record, outcome.not_honoured, outcome.not_equivalent);
-    if (record.status == Status::ok && outcome.rounds == 0) {
-      record.status = Status::timeout;
-      record.reason = "no measured round (" + outcome.measure["stop"]["why"].get<std::string>() + ")";
-    }
+    if (const auto shortfall = rounds_shortfall(outcome.measure); shortfall && record.status == Status::ok)
+      std::tie(record.status, record.reason) = *shortfall;
     return record;
   }
 
