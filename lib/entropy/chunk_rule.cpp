@@ -30,4 +30,10 @@ std::int64_t choose_chunk(double entropy, const ChunkRule& rule) {
   return std::clamp(static_cast<std::int64_t>(chunk), rule.c_min, rule.c_max);
 }
 
+bool guard_replaces(std::int64_t q, std::int64_t fallback, int min_delta_buckets) {
+  const double delta = std::abs(std::nearbyint(std::log2(static_cast<double>(q))) -
+                                std::nearbyint(std::log2(static_cast<double>(fallback))));
+  return delta < min_delta_buckets;
+}
+
 }  // namespace corey::entropy

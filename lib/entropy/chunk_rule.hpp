@@ -22,4 +22,7 @@ struct ChunkRule {
 
 std::int64_t choose_chunk(double entropy, const ChunkRule& rule);
 
+// The guard of PAPER.md §2.4: the fallback chunk F replaces Q when |round(log2 Q) − round(log2 F)| < m buckets.
+bool guard_replaces(std::int64_t q, std::int64_t fallback, int min_delta_buckets);
+
 }  // namespace corey::entropy

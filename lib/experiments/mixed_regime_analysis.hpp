@@ -19,9 +19,10 @@ struct SweepAnalysisConfig {
 };
 
 // Turns the per-round samples of a static sweep into the study's metrics (PAPER.md §6.9 and its honest
-// variant). Every choice — a regime's best chunk, the global best static chunk, the per-regime oracle, the
-// fitted sequence-length rule — is made on the fit prompts by per-prompt medians; each is then evaluated on
-// both halves (fit = in-sample, the paper's view; holdout = honest). A policy's latency per round is the
+// variant). Every choice is made on the fit prompts: the global best static chunk, the per-regime oracle and
+// the fitted sequence-length rule by per-prompt medians; a regime's `best_chunk` and the roadmap gates by the
+// paper's mean of per-prompt means (`best_chunk_median` gives the median choice beside it). Each is then
+// evaluated on both halves (fit = in-sample, the paper's view; holdout = honest). A policy's latency per round is the
 // weighted mean over regimes of the mean over the regime's prompts, so every comparison pairs by round.
 //   {per_regime: [...], regime_best: [...], global: [...], fitted_rules: [...], gates: {...}}
 // `mean_ms` / `std_ms` are the paper's statistics (mean and population std over prompts of per-prompt

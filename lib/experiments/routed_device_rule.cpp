@@ -24,11 +24,7 @@ entropy::ChunkRule rule_of(const Json& described) {
 bool is_device_row(std::string_view row) { return row.starts_with(kPrefix); }
 
 std::int64_t DeviceRow::decide_from_entropy(double entropy) const {
-  const std::int64_t q = entropy::choose_chunk(entropy, backend->rule);
-  if (backend->guard_fallback < 1) return q;
-  const double delta = std::abs(std::nearbyint(std::log2(static_cast<double>(q))) -
-                                std::nearbyint(std::log2(static_cast<double>(backend->guard_fallback))));
-  return delta < backend->guard_min_delta_buckets ? backend->guard_fallback : q;
+  return model::apply_guard(*backend, entropy::choose_chunk(entropy, backend->rule));
 }
 
 DeviceRow make_device_row(std::string_view row, const sched::SchedulerConfig& config) {

@@ -34,13 +34,6 @@ float silu(float v) { return v / (1.0f + std::exp(-v)); }
 
 }  // namespace
 
-std::int64_t apply_guard(const BackendChunkRule& rule, std::int64_t q) {
-  if (rule.guard_fallback < 1) return q;
-  const double delta = std::abs(std::nearbyint(std::log2(static_cast<double>(q))) -
-                                std::nearbyint(std::log2(static_cast<double>(rule.guard_fallback))));
-  return delta < rule.guard_min_delta_buckets ? rule.guard_fallback : q;
-}
-
 bool PrefillResult::all_honoured() const {
   return std::all_of(scans.begin(), scans.end(), [](const LayerScanRecord& s) {
     return s.report.honoured && s.report.q_effective == s.chunk_requested;

@@ -92,9 +92,7 @@ GuardedScheduler::GuardedScheduler(std::unique_ptr<ChunkScheduler> base, std::in
 Decision GuardedScheduler::decide(const Features& features) {
   Decision d = base_->decide(features);
   d.raw_chunk = d.chunk;
-  const double delta = std::abs(std::nearbyint(std::log2(static_cast<double>(d.chunk))) -
-                                std::nearbyint(std::log2(static_cast<double>(fallback_))));
-  if (delta < min_delta_buckets_) {
+  if (entropy::guard_replaces(d.chunk, fallback_, min_delta_buckets_)) {
     d.chunk = fallback_;
     d.guarded_fallback = true;
   }
