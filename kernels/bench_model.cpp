@@ -1,5 +1,5 @@
 // Batch-1 benchmark of the CUDA ModelRunner (issue 6): decode time per token (the CUDA Graph of one token,
-// CUDA events around each replay, warm-up first, median and p10/p90 over >= 200 tokens) against the
+// CUDA events around each replay, warm-up first, median and p10/p90 over --tokens, default 200) against the
 // weight-read floors of KERNELS.md §11, and prefill throughput for prompts of 128, 1021, 1024 and 4096 tokens
 // (1021: a length that is not a multiple of 8, which once fell off cuBLAS' tensor-core path).
 // Synthetic weights of the mamba-130m / mamba-370m shapes (KERNELS.md §4.4 statistics); the values do not
@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -177,7 +178,13 @@ int main(int argc, char** argv) {
     } else if (a == "--dtypes" && i + 1 < argc) {
       dtypes = split(argv[++i]);
     } else if (a == "--tokens" && i + 1 < argc) {
-      tokens = std::max(1, std::stoi(argv[++i]));
+      char* end = nullptr;
+      const long n = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || n < 1) {
+        std::cerr << "corey_bench_model: --tokens needs a positive integer, got '" << argv[i] << "'\n";
+        return 2;
+      }
+      tokens = static_cast<int>(n);
     } else if (a == "--quick") {
       quick = true;
     } else if (a == "--decode-only") {

@@ -46,7 +46,8 @@ StatKind stat_kind(entropy::Estimator e) {
     case entropy::Estimator::token_hist: break;
   }
   throw_usage_error("statistic '" + std::string(entropy::to_string(e)) +
-                    "' is not available on the CUDA backend (use hist, ebits or a proxy)");
+                    "' has no device kernel, so the host-free path (backend chunk rule, device_* rows) needs hist, "
+                    "ebits or a proxy");
 }
 
 IoType io_of(DType dtype) {

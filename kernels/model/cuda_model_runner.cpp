@@ -22,7 +22,9 @@ struct CudaModelRunner::LayerSlots {
 namespace {
 
 constexpr int kStates = 16;
-constexpr int kDecodeIdSlots = 256;  // pinned ring of token ids, so back-to-back enqueues never race a copy
+// Pinned ring of token ids: back-to-back enqueues write a fresh slot while earlier copies are in flight; the
+// host waits for the stream once per lap, before a slot is reused.
+constexpr int kDecodeIdSlots = 256;
 
 std::int64_t bytes_of(std::int64_t elements, std::size_t elem) { return elements * static_cast<std::int64_t>(elem); }
 
@@ -34,7 +36,9 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   const model::MambaConfig& c = weights.config;
   if (c.d_state != kStates)
     throw_usage_error("CUDA model: d_state must be 16 (the seq scan's state count), got " + std::to_string(c.d_state));
-  if (c.d_conv < 1) throw_usage_error("CUDA model: d_conv must be >= 1");
+  if (c.d_conv < 1 || c.d_conv > kMaxDecodeConv)
+    throw_usage_error("CUDA model: d_conv must be in [1, " + std::to_string(kMaxDecodeConv) + "] (the decode kernel's "
+                      "conv window), got " + std::to_string(c.d_conv));
   set_device(device);
   stream_ = backend_stream(device);
   weights_ = upload_weights(weights, dtype);
@@ -124,6 +128,13 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   if (rule && options.chunk_mode != scan::ChunkMode::inkernel)
     throw_usage_error("CUDA model: a backend chunk rule needs chunk_mode inkernel (the scan reads Q on the device), got " +
                       std::string(scan::to_string(options.chunk_mode)));
+  if (rule) {
+    // Refused before anything is enqueued rather than at layer 0.
+    const entropy::Estimator e = options.backend_rule->statistic.estimator;
+    if (e == entropy::Estimator::token_hist || e == entropy::Estimator::proto)
+      throw_usage_error("CUDA model: statistic '" + std::string(entropy::to_string(e)) +
+                        "' has no device kernel; a backend chunk rule needs hist, ebits or a proxy");
+  }
   set_device(device_);
   const model::MambaConfig& c = weights_.config;
   const std::int64_t L = static_cast<std::int64_t>(ids.size());
@@ -322,9 +333,11 @@ void CudaModelRunner::capture_decode_graph() {
     throw;
   }
   check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture(decode)");
-  const cudaError_t inst = cudaGraphInstantiate(&decode_graph_, graph, 0);
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t inst = cudaGraphInstantiate(&exec, graph, 0);
   cudaGraphDestroy(graph);
   check(inst, "cudaGraphInstantiate(decode)");
+  decode_graph_ = exec;
 }
 
 void CudaModelRunner::enqueue_decode(std::int32_t id) {
@@ -333,6 +346,8 @@ void CudaModelRunner::enqueue_decode(std::int32_t id) {
   set_device(device_);
   if (!decode_graph_) capture_decode_graph();
   static_assert(kDecodeIdSlots > 0);
+  if (next_id_slot_ > 0 && next_id_slot_ % kDecodeIdSlots == 0)
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(token id ring)");
   std::int32_t* slot = host_id_ + (next_id_slot_++ % kDecodeIdSlots);
   *slot = id;
   check(cudaMemcpyAsync(dec_id_.data(), slot, sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_),

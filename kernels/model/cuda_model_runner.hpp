@@ -20,8 +20,9 @@ namespace corey::cuda {
 //
 // Prefill per layer: RMSNorm → in_proj (cuBLAS) → conv + SiLU → [chunk choice] → x_proj, dt_proj (cuBLAS) →
 // `seq` scan → out_proj (cuBLAS, residual add). The chunk comes from PrefillOptions: a fixed Q; a host hook
-// (the stream is synchronised and the hook gets the device u in fp32: that is the per-layer host sync of the
-// paper); or a BackendChunkRule, where the device statistics kernel writes Q, a guard kernel adjusts it and
+// (when it reads the activation, the stream is synchronised and the hook gets the device u in fp32: that is
+// the per-layer host sync of the paper; a hook that decides from layer and length alone is called without
+// one); or a BackendChunkRule, where the device statistics kernel writes Q, a guard kernel adjusts it and
 // the scan reads it through ChunkConfig::chunk_ptr, with no host round trip. Each scan's kernel-side report
 // (chunks, Q used, tokens), the chosen Q and the entropy go to per-layer device slots that are read back once,
 // after the last layer.

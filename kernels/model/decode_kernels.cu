@@ -17,7 +17,6 @@ constexpr int kInProjWarps = 8;   // channels per in_proj block
 constexpr int kOutProjWarps = 4;  // rows per out_proj block
 constexpr int kHeadWarps = 8;
 constexpr int kHeadRows = 2;      // head rows per warp
-constexpr int kMaxConv = 8;       // conv taps held in registers
 constexpr int kDtPerLane = 4;     // dt_proj weights per lane held in registers (R <= 64); the rest are read late
 
 __device__ __forceinline__ float ex2_approx(float x) {
@@ -122,9 +121,9 @@ __global__ void __launch_bounds__(32 * kInProjWarps) in_proj_kernel(const InProj
   StagedRows<T, 2, kVpl> rows(W, dd, a.D, 2 * a.D, a.M);
   if (a.vec) rows.load(0);
   T* window = static_cast<T*>(a.conv_state) + static_cast<std::int64_t>(dd) * (a.K - 1);
-  float taps[kMaxConv], win[kMaxConv];
+  float taps[kMaxDecodeConv], win[kMaxDecodeConv];
 #pragma unroll
-  for (int k = 0; k < kMaxConv; ++k) {
+  for (int k = 0; k < kMaxDecodeConv; ++k) {
     taps[k] = k < a.K - 1 ? a.conv_w[dd * a.K + k] : 0.0f;
     win[k] = k < a.K - 1 ? load_act<T>(window + k) : 0.0f;
   }
@@ -147,9 +146,9 @@ __global__ void __launch_bounds__(32 * kInProjWarps) in_proj_kernel(const InProj
     rows.dot(xs, acc);
   } else {
     float one[1];
-    warp_dot_rows<T, 1>(W, dd, 2 * a.D, a.M, xs, false, one);
+    warp_dot_rows<T, 1>(W, dd, 2 * a.D, a.M, xs, one);
     acc[0] = one[0];
-    warp_dot_rows<T, 1>(W, a.D + dd, 2 * a.D, a.M, xs, false, one);
+    warp_dot_rows<T, 1>(W, a.D + dd, 2 * a.D, a.M, xs, one);
     acc[1] = one[0];
   }
   if (lane == 0) {
@@ -158,11 +157,11 @@ __global__ void __launch_bounds__(32 * kInProjWarps) in_proj_kernel(const InProj
       const float xv = round_to<T>(acc[0]);
       float c = bias;
 #pragma unroll
-      for (int k = 0; k < kMaxConv; ++k)
+      for (int k = 0; k < kMaxDecodeConv; ++k)
         if (k < a.K - 1) c = fmaf(taps[k], win[k], c);
       c = fmaf(tap_last, xv, c);
 #pragma unroll
-      for (int k = 0; k + 1 < kMaxConv; ++k)
+      for (int k = 0; k + 1 < kMaxDecodeConv; ++k)
         if (k < a.K - 2) window[k] = from_f32<T>(win[k + 1]);
       if (a.K > 1) window[a.K - 2] = from_f32<T>(xv);
       const T ut = from_f32<T>(silu(c));
@@ -329,7 +328,7 @@ __global__ void __launch_bounds__(32 * kOutProjWarps) out_proj_kernel(const OutP
   if (a.vec) {
     rows.dot(xs, acc);
   } else {
-    warp_dot_rows<T, 1>(W, row, a.M, a.D, xs, false, acc);
+    warp_dot_rows<T, 1>(W, row, a.M, a.D, xs, acc);
   }
   if (threadIdx.x % 32 == 0) a.hidden[row] = __fadd_rn(residual, acc[0]);
 }
@@ -368,7 +367,7 @@ __global__ void __launch_bounds__(32 * kHeadWarps) head_kernel(const HeadArgs a)
   if (a.vec) {
     rows.dot(xs, acc);
   } else {
-    warp_dot_rows<T, kHeadRows>(W, row0, a.rows, a.M, xs, false, acc);
+    warp_dot_rows<T, kHeadRows>(W, row0, a.rows, a.M, xs, acc);
   }
 #pragma unroll
   for (int r = 0; r < kHeadRows; ++r)
@@ -437,9 +436,9 @@ void launch_decode_embed(const std::int32_t* id, const void* embeddings, const D
 }
 
 void launch_decode_layer(const DecodeLayer& l, const DecodeShape& s, const DecodeScratch& x, cudaStream_t stream) {
-  if (s.K > kMaxConv)
+  if (s.K > kMaxDecodeConv)
     throw_usage_error("CUDA decode: d_conv " + std::to_string(s.K) + " is above the supported " +
-                      std::to_string(kMaxConv));
+                      std::to_string(kMaxDecodeConv));
   const bool early = trigger_at_entry(s);
   dispatch_io(s.io, [&]<typename T>() {
     const int P = s.R + 2 * kStates, S = partial_stride(s);

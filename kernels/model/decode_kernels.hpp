@@ -8,6 +8,8 @@
 
 namespace corey::cuda {
 
+constexpr int kMaxDecodeConv = 8;  // conv taps the decode step holds in registers (the model's d_conv)
+
 // The batch-1 decode step of KERNELS.md §1.2 / §7.5 as three fused kernels per layer (plus the embedding and
 // the head), each streaming its weights once with 16-byte loads, so one token is 3·layers + 2 graph nodes:
 //   in_proj:  RMSNorm of the fp32 residual fused into the in_proj GEMV, one warp per channel (its x and z

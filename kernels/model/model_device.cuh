@@ -90,11 +90,11 @@ __device__ __forceinline__ uint4 load_stream(const uint4* p) {
 }
 
 // Dot products of rows row0 … row0 + kRows − 1 (clamped to rows − 1) of a row-major (rows, n) matrix with
-// xs (n fp32, shared memory), one warp, every lane ending with the full sums. `vec`: n is a multiple of the
-// vector width (rows 16-byte aligned), so the rows are read as 16-byte vectors, kRows of them in flight.
+// xs (n fp32, shared memory), one warp, every lane ending with the full sums (element loads: the weight
+// streams that need bandwidth go through StagedRows below).
 template <typename T, int kRows>
 __device__ __forceinline__ void warp_dot_rows(const T* W, std::int64_t row0, std::int64_t rows, int n,
-                                              const float* xs, bool vec, float (&acc)[kRows]) {
+                                              const float* xs, float (&acc)[kRows]) {
   const int lane = threadIdx.x % 32;
   const T* row_ptr[kRows];
 #pragma unroll
@@ -102,30 +102,9 @@ __device__ __forceinline__ void warp_dot_rows(const T* W, std::int64_t row0, std
     acc[r] = 0.0f;
     row_ptr[r] = W + (row0 + r < rows ? row0 + r : rows - 1) * n;
   }
-  if (vec) {
-    constexpr int kV = Vec<T>::kElems;
-    const int nv = n / kV;
-#pragma unroll 2
-    for (int i = lane; i < nv; i += 32) {
-      uint4 raw[kRows];
+  for (int i = lane; i < n; i += 32) {
 #pragma unroll
-      for (int r = 0; r < kRows; ++r) raw[r] = load_stream(reinterpret_cast<const uint4*>(row_ptr[r]) + i);
-      float x[kV];
-#pragma unroll
-      for (int j = 0; j < kV; ++j) x[j] = xs[i * kV + j];
-#pragma unroll
-      for (int r = 0; r < kRows; ++r) {
-        float w[kV];
-        Vec<T>::unpack(raw[r], w);
-#pragma unroll
-        for (int j = 0; j < kV; ++j) acc[r] = fmaf(w[j], x[j], acc[r]);
-      }
-    }
-  } else {
-    for (int i = lane; i < n; i += 32) {
-#pragma unroll
-      for (int r = 0; r < kRows; ++r) acc[r] = fmaf(to_f32<T>(row_ptr[r][i]), xs[i], acc[r]);
-    }
+    for (int r = 0; r < kRows; ++r) acc[r] = fmaf(to_f32<T>(row_ptr[r][i]), xs[i], acc[r]);
   }
 #pragma unroll
   for (int r = 0; r < kRows; ++r) acc[r] = warp_sum(acc[r]);
