@@ -93,13 +93,15 @@ void run_command(const std::string& experiment, const ExperimentArgs& args) {
     const auto listed = experiments::parse_devices(args.devices, std::numeric_limits<int>::max());
     experiments::check_devices_allowed(*tier, listed.size());
   }
+  if (args.devices.empty() && !spec.devices.empty())
+    experiments::check_devices_allowed(*tier, spec.devices.size(), "devices", spec.where("/devices"));
   options.backend = choose_backend(args.backend, !args.devices.empty());
   if (!args.devices.empty()) {
     options.devices = experiments::parse_devices(args.devices, experiments::cuda_device_count());
   } else if (options.backend == experiments::Backend::cuda && !spec.devices.empty()) {
     // The spec's list applies to CUDA runs only, so the same spec still runs on a CPU-only machine.
     for (const auto& d : spec.devices) options.devices.push_back(d.get<int>());
-    experiments::check_devices(options.devices, experiments::cuda_device_count(), "devices (" + spec.path + ")");
+    experiments::check_devices(options.devices, experiments::cuda_device_count(), "devices", spec.where("/devices"));
   }
   options.shard = shard;
   options.strategy = strategy;

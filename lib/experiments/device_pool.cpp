@@ -20,16 +20,24 @@ std::string visible_text(int visible_count) {
   return text;
 }
 
+// A command-line list is a usage error; a spec's list is a spec error at its position.
+[[noreturn]] void refuse(const std::string& message, const std::optional<SourcePos>& where) {
+  if (where) throw_spec_error(message, where);
+  throw_usage_error(message);
+}
+
 }  // namespace
 
-void check_devices(const std::vector<int>& devices, int visible_count, const std::string& origin) {
-  if (devices.empty()) throw_usage_error(origin + ": no device given");
+void check_devices(const std::vector<int>& devices, int visible_count, const std::string& origin,
+                   std::optional<SourcePos> where) {
+  if (devices.empty()) refuse(origin + ": no device given", where);
   std::set<int> seen;
   for (int d : devices) {
     if (d < 0 || d >= visible_count)
-      throw_usage_error(origin + ": device " + std::to_string(d) + " is out of range: " + visible_text(visible_count) +
-                        (visible_count > 0 ? ", indices 0.." + std::to_string(visible_count - 1) : std::string()));
-    if (!seen.insert(d).second) throw_usage_error(origin + ": device " + std::to_string(d) + " is listed twice");
+      refuse(origin + ": device " + std::to_string(d) + " is out of range: " + visible_text(visible_count) +
+                 (visible_count > 0 ? ", indices 0.." + std::to_string(visible_count - 1) : std::string()),
+             where);
+    if (!seen.insert(d).second) refuse(origin + ": device " + std::to_string(d) + " is listed twice", where);
   }
 }
 
@@ -53,11 +61,13 @@ std::vector<int> parse_devices(const std::string& text, int visible_count) {
   return devices;
 }
 
-void check_devices_allowed(const Tier& tier, std::size_t device_count) {
+void check_devices_allowed(const Tier& tier, std::size_t device_count, const std::string& origin,
+                           std::optional<SourcePos> where) {
   if (device_count > 1 && !tier.points_independent())
-    throw_usage_error("--devices: the points of '" + std::string(tier.name()) +
-                      "' must share one process and one device (HARNESS.md §8.2): give one device, not " +
-                      std::to_string(device_count));
+    refuse(origin + ": the points of '" + std::string(tier.name()) +
+               "' must share one process and one device (HARNESS.md §8.2): give one device, not " +
+               std::to_string(device_count),
+           where);
 }
 
 Json describe_device(const Json& described, int index) {

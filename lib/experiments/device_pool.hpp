@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/json.hpp"
 #include "experiments/tier.hpp"
 
@@ -16,11 +17,15 @@ namespace corey::experiments {
 // index or an index outside [0, visible_count).
 std::vector<int> parse_devices(const std::string& text, int visible_count);
 
-// The same checks for a list from elsewhere (the spec's `devices`); `origin` names it in the message.
-void check_devices(const std::vector<int>& devices, int visible_count, const std::string& origin);
+// The same checks for a list from elsewhere; `origin` names it in the message, and a list from the spec
+// (`devices:`) passes its position, which makes the error a spec error at that file:line.
+void check_devices(const std::vector<int>& devices, int visible_count, const std::string& origin,
+                   std::optional<SourcePos> where = std::nullopt);
 
-// Throws corey::Error (usage) when `tier`'s points must share one device and `device_count` > 1.
-void check_devices_allowed(const Tier& tier, std::size_t device_count);
+// Throws corey::Error (usage, or spec at `where`) when `tier`'s points must share one device and
+// `device_count` > 1.
+void check_devices_allowed(const Tier& tier, std::size_t device_count, const std::string& origin = "--devices",
+                           std::optional<SourcePos> where = std::nullopt);
 
 // What describe_devices() says about `index` (its entry with that "index", else the entry at that position),
 // or null when it says nothing.

@@ -29,6 +29,9 @@ refused "expected all or a comma list" kernel-sweep "$sweep" --devices 0,x
 if "$corey" routed-ablation "$src/experiments/smoke/routed_ablation_cpu.yaml" --dry-run >/dev/null 2>&1; then
   refused "must share one process and one device" routed-ablation "$src/experiments/smoke/routed_ablation_cpu.yaml" \
     --devices 0,1
+  # The same rule for the spec's own `devices:` list, named by its key (a spec error), on any machine.
+  refused "devices: the points of 'routed-ablation' must share one process" routed-ablation \
+    "$src/experiments/smoke/routed_ablation_cpu.yaml" --set "devices=[0,1]"
 fi
 
 devices=$("$corey" env | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["devices"]))')
