@@ -52,39 +52,42 @@ std::optional<Utf8Defect> find_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
-std::u32string decode_utf8_lenient(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
+namespace {
+
+// Walks `text` calling valid(cp, i, length) for each well-formed sequence at byte i and invalid() for each
+// byte that starts none (which is then skipped alone, as Python's errors="replace" does).
+template <typename Valid, typename Invalid>
+void walk_lenient(std::string_view text, Valid&& valid, Invalid&& invalid) {
   std::size_t i = 0;
   while (i < text.size()) {
     char32_t cp = 0;
     std::size_t length = 0;
     if (decode_one(text, i, cp, length)) {
-      out.push_back(U'\uFFFD');
+      invalid();
       ++i;
     } else {
-      out.push_back(cp);
+      valid(cp, i, length);
       i += length;
     }
   }
+}
+
+}  // namespace
+
+std::u32string decode_utf8_lenient(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  walk_lenient(
+      text, [&](char32_t cp, std::size_t, std::size_t) { out.push_back(cp); }, [&] { out.push_back(U'\uFFFD'); });
   return out;
 }
 
 std::string sanitize_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    char32_t cp = 0;
-    std::size_t length = 0;
-    if (decode_one(text, i, cp, length)) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(text.substr(i, length));
-      i += length;
-    }
-  }
+  walk_lenient(
+      text, [&](char32_t, std::size_t i, std::size_t length) { out.append(text.substr(i, length)); },
+      [&] { out += "\xEF\xBF\xBD"; });
   return out;
 }
 
