@@ -5,8 +5,11 @@
 // Synthetic weights of the mamba-130m / mamba-370m shapes (KERNELS.md §4.4 statistics); the values do not
 // change the work, only the shapes do. Writes one JSON document.
 //
+// --rule-overhead instead times a 1008-token prefill with the device_* rows' backend chunk rules against a
+// fixed chunk (issue 7: what the device statistics add to a prefill).
+//
 //   corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] [--tokens 200] [--quick]
-//                     [--decode-only]
+//                     [--decode-only | --rule-overhead]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -153,6 +156,62 @@ Json prefill_section(cc::CudaModelRunner& runner, const std::vector<std::int64_t
   return rows;
 }
 
+// Prefill with a backend chunk rule (the routed tier's device_* rows) against the same prefill with a fixed
+// chunk, interleaved round by round so drift hits every row alike; the ratio of medians is the rule's cost.
+Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int rounds) {
+  const std::int32_t V = static_cast<std::int32_t>(runner.config().vocab_size);
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(L));
+  for (std::int64_t i = 0; i < L; ++i) ids[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 104729 + 7) % V);
+  struct Row {
+    std::string name;
+    corey::model::PrefillOptions options;
+    std::vector<double> ms;
+  };
+  auto rule_row = [](std::string name, corey::entropy::Estimator estimator, std::int64_t stride, std::int64_t guard) {
+    Row row{std::move(name), {}, {}};
+    corey::model::BackendChunkRule rule;
+    rule.statistic.estimator = estimator;
+    rule.statistic.stride = stride;
+    rule.rule.c_min = 128;
+    rule.rule.c_max = 2048;
+    rule.guard_fallback = guard;
+    rule.guard_min_delta_buckets = guard > 0 ? 2 : 0;
+    row.options.backend_rule = rule;
+    return row;
+  };
+  std::vector<Row> rows;
+  rows.push_back(Row{"static_512", {}, {}});
+  rows.back().options.chunk = 512;
+  rows.push_back(rule_row("device_hist", corey::entropy::Estimator::hist, 1, 0));
+  rows.push_back(rule_row("device_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 0));
+  rows.push_back(rule_row("device_guarded_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 512));
+  rows.push_back(rule_row("device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, 0));
+  for (Row& row : rows) row.options.all_logits = false;
+  cc::Timer timer(0);
+  for (int round = -3; round < rounds; ++round) {
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      Row& row = rows[(k + static_cast<std::size_t>(round + 3)) % rows.size()];  // rotated order
+      timer.start();
+      runner.prefill(ids, row.options);
+      timer.stop();
+      if (round >= 0) row.ms.push_back(timer.elapsed_s() * 1e3);
+    }
+  }
+  const double base = percentile(rows.front().ms, 0.5);
+  Json out = Json::array();
+  for (const Row& row : rows) {
+    const double median = percentile(row.ms, 0.5);
+    out.push_back({{"row", row.name},
+                   {"prompt_tokens", L},
+                   {"rounds", rounds},
+                   {"median_ms", median},
+                   {"p10_ms", percentile(row.ms, 0.1)},
+                   {"p90_ms", percentile(row.ms, 0.9)},
+                   {"vs_static_512", median / base}});
+  }
+  return out;
+}
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -169,6 +228,7 @@ int main(int argc, char** argv) {
   int tokens = 200;
   bool quick = false;
   bool decode_only = false;
+  bool rule_overhead = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--out" && i + 1 < argc) {
@@ -189,9 +249,11 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (a == "--decode-only") {
       decode_only = true;
+    } else if (a == "--rule-overhead") {
+      rule_overhead = true;
     } else {
       std::cerr << "usage: corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] "
-                   "[--tokens 200] [--quick] [--decode-only]\n";
+                   "[--tokens 200] [--quick] [--decode-only | --rule-overhead]\n";
       return 2;
     }
   }
@@ -221,6 +283,16 @@ int main(int argc, char** argv) {
         run["dtype"] = std::string(corey::to_string(dtype));
         try {
           cc::CudaModelRunner runner(0, weights, dtype);
+          if (rule_overhead) {
+            // The routed matrix's prompt length (DEFAULT_PROMPT × 8 in GPT-2 BPE).
+            run["rule_overhead"] = rule_overhead_section(runner, 1008, quick ? 5 : 40);
+            for (const Json& r : run["rule_overhead"])
+              std::printf("%s %s prefill L=1008 %-32s %.4f ms  x%.4f\n", model.c_str(), dt.c_str(),
+                          r["row"].get<std::string>().c_str(), r["median_ms"].get<double>(),
+                          r["vs_static_512"].get<double>());
+            runs.push_back(run);
+            continue;
+          }
           run["decode"] = decode_section(runner, model, tokens, quick ? 5 : 50);
           const std::vector<std::int64_t> lengths = decode_only ? std::vector<std::int64_t>{}
                                                     : quick     ? std::vector<std::int64_t>{128}

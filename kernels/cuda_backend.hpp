@@ -50,6 +50,9 @@ class DeviceStatsOp : public entropy::StatsOp {
 };
 
 std::unique_ptr<DeviceStatsOp> make_stats_op(int device);
+// The same on `stream` (a cudaStream_t of `device`) instead of the backend stream, so a caller can overlap the
+// statistics with work that does not need them.
+std::unique_ptr<DeviceStatsOp> make_stats_op(int device, void* stream);
 
 // CUDA-event timer on the backend stream of `device` (the stream every op of the backend enqueues on).
 class Timer {

@@ -59,9 +59,9 @@ IoType io_of(DType dtype) {
 
 class CudaStatsOp final : public DeviceStatsOp {
  public:
-  explicit CudaStatsOp(int device) : device_(device) {
+  CudaStatsOp(int device, cudaStream_t stream) : device_(device) {
     set_device(device);
-    stream_ = backend_stream(device);
+    stream_ = stream ? stream : backend_stream(device);
     ws_.blocks = stats_grid_blocks();
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
@@ -203,6 +203,9 @@ class CudaStatsOp final : public DeviceStatsOp {
 }  // namespace
 
 std::unique_ptr<DeviceScanOp> make_scan_op(int device) { return std::make_unique<CudaScanOp>(device); }
-std::unique_ptr<DeviceStatsOp> make_stats_op(int device) { return std::make_unique<CudaStatsOp>(device); }
+std::unique_ptr<DeviceStatsOp> make_stats_op(int device) { return std::make_unique<CudaStatsOp>(device, nullptr); }
+std::unique_ptr<DeviceStatsOp> make_stats_op(int device, void* stream) {
+  return std::make_unique<CudaStatsOp>(device, static_cast<cudaStream_t>(stream));
+}
 
 }  // namespace corey::cuda

@@ -46,7 +46,12 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   elem_ = dtype_bytes(dtype);
   gemm_ = std::make_unique<Gemm>(stream_);
   scan_ = std::make_unique<ScanRunner>(device);
-  stats_ = make_stats_op(device);
+  check(cudaStreamCreateWithFlags(&stats_stream_, cudaStreamNonBlocking), "cudaStreamCreate(statistics)");
+  check(cudaEventCreateWithFlags(&u_ready_, cudaEventDisableTiming), "cudaEventCreate(u ready)");
+  check(cudaEventCreateWithFlags(&q_ready_, cudaEventDisableTiming), "cudaEventCreate(Q ready)");
+  stats_ = make_stats_op(device, stats_stream_);
+  // The op zeroes its workspace on the legacy stream, which a non-blocking stream does not wait for.
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize(statistics workspace)");
 
   const std::int64_t D = c.d_inner, M = c.d_model, K = c.d_conv;
   conv_state_ = DeviceBuffer(static_cast<std::size_t>(bytes_of(c.n_layer * D * (K - 1), elem_)) + 16);
@@ -74,6 +79,10 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
 
 CudaModelRunner::~CudaModelRunner() {
   if (decode_graph_) cudaGraphExecDestroy(decode_graph_);
+  stats_.reset();
+  cudaEventDestroy(u_ready_);
+  cudaEventDestroy(q_ready_);
+  cudaStreamDestroy(stats_stream_);
   cudaFreeHost(host_id_);
   cudaFreeHost(host_logits_);
 }
@@ -175,12 +184,19 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     std::int64_t q = options.chunk > 0 ? options.chunk : L;
     const std::int32_t* q_ptr = nullptr;
     if (rule) {
+      // The statistic and rule run on their own stream, beside the x_proj and dt_proj GEMMs, which leave most
+      // SMs idle; only the scan waits for Q. u is rewritten only by the next layer's conv, which follows this
+      // layer's scan and so the statistic.
       const model::BackendChunkRule& r = *options.backend_rule;
+      check(cudaEventRecord(u_ready_, stream_), "cudaEventRecord(u ready)");
+      check(cudaStreamWaitEvent(stats_stream_, u_ready_, 0), "cudaStreamWaitEvent(u ready)");
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
       stats_->choose_chunk_into(u_view, r.statistic, r.rule, &slot->entropy, &slot->q_chosen);
-      if (r.guard_fallback > 0) launch_chunk_guard(&slot->q_chosen, r.guard_fallback, r.guard_min_delta_buckets, stream_);
+      if (r.guard_fallback > 0)
+        launch_chunk_guard(&slot->q_chosen, r.guard_fallback, r.guard_min_delta_buckets, stats_stream_);
+      check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
       q_ptr = &slot->q_chosen;
       q = 0;
     } else if (hook) {
@@ -241,6 +257,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
       throw_usage_error("CUDA model: layer " + std::to_string(layer) + " scan: " + why);
     std::vector<ScanParams> launches = scan_->plan(p, chunk, q);
     prepare_seq_scan(io_, false, launches.front().lanes);
+    if (rule) check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
     for (ScanParams& k : launches) {
       k.chunk_counter = &slot->chunks;
       if (k.q_used) k.q_used = &slot->q_used;

@@ -23,7 +23,8 @@ namespace corey::cuda {
 // (when it reads the activation, the stream is synchronised and the hook gets the device u in fp32: that is
 // the per-layer host sync of the paper; a hook that decides from layer and length alone is called without
 // one); or a BackendChunkRule, where the device statistics kernel writes Q, a guard kernel adjusts it and
-// the scan reads it through ChunkConfig::chunk_ptr, with no host round trip. Each scan's kernel-side report
+// the scan reads it through ChunkConfig::chunk_ptr, with no host round trip (the statistics run on a second
+// stream, overlapped with the x_proj and dt_proj GEMMs). Each scan's kernel-side report
 // (chunks, Q used, tokens), the chosen Q and the entropy go to per-layer device slots that are read back once,
 // after the last layer.
 //
@@ -62,7 +63,10 @@ class CudaModelRunner final : public model::ModelRunner {
   std::size_t elem_ = 4;
   std::unique_ptr<Gemm> gemm_;
   std::unique_ptr<ScanRunner> scan_;
-  std::unique_ptr<DeviceStatsOp> stats_;
+  std::unique_ptr<DeviceStatsOp> stats_;  // on stats_stream_
+  cudaStream_t stats_stream_ = nullptr;   // a backend rule's statistics, overlapped with the projections
+  cudaEvent_t u_ready_ = nullptr;         // stream_ → stats_stream_: u of the layer is written
+  cudaEvent_t q_ready_ = nullptr;         // stats_stream_ → stream_: the layer's Q is written
 
   DeviceBuffer conv_state_;  // (layers, D, K − 1) in the model dtype
   DeviceBuffer ssm_state_;   // (layers, D, 16) fp32
