@@ -10,6 +10,7 @@
 #include "bench/prompts.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/safetensors.hpp"
 #include "experiments/as_param_error.hpp"
 #include "experiments/interleaved_rounds.hpp"
 #include "experiments/param_access.hpp"
@@ -19,6 +20,7 @@
 #include "experiments/routed_model.hpp"
 #include "experiments/routed_params.hpp"
 #include "experiments/routed_quality.hpp"
+#include "stats/measure_config.hpp"
 #include "stats/point_seed.hpp"
 
 namespace corey::experiments {
@@ -65,8 +67,29 @@ spec::ParamSchema make_schema() {
       {"on_bad_record", ParamType::string, "error", {"error", "skip"}, "quality: dirty records fail the point or are skipped"},
       {"include_ppl", ParamType::boolean, true, {}, "quality: perplexity on the reference tokens"},
       {"task_new_tokens", ParamType::any, "task", {}, "quality: `task` (each task's max_new_tokens) or a number"},
+      {"metrics_only", ParamType::boolean, false, {}, "quality: the passive pass only, no rows (checkpoint baselines)"},
   });
   return schema;
+}
+
+// Where the spec names `rows` (in params or on a sweep axis), if anywhere: defaults leave no position.
+std::optional<SourcePos> rows_given(const spec::Spec& spec) {
+  for (const auto& [pointer, pos] : spec.positions) {
+    if (pointer == "/params/rows" || (pointer.starts_with("/sweep/") && pointer.ends_with("/rows"))) return pos;
+  }
+  return std::nullopt;
+}
+
+// Why task metrics mean nothing for this checkpoint, if they do not: random weights, in memory
+// (`synthetic:<size>`) or written by `corey make-checkpoint` (its safetensors metadata says so).
+std::optional<std::string> synthetic_checkpoint(const ModelSpec& model) {
+  if (model.synthetic()) return "synthetic checkpoint " + model.checkpoint + " (random weights)";
+  const std::filesystem::path file = std::filesystem::path(model.checkpoint) / "model.safetensors";
+  if (!std::filesystem::exists(file)) return std::nullopt;
+  const core::SafetensorsFile st(file.string());
+  if (st.metadata().value("generator", std::string()) == "corey make-checkpoint")
+    return "synthetic checkpoint written by corey make-checkpoint (random weights)";
+  return std::nullopt;
 }
 
 struct RoutedParams {
@@ -85,6 +108,7 @@ struct RoutedParams {
   std::string oracle;
   std::int64_t min_seq_len = 16;
   unsigned threads = 0;
+  bool metrics_only = false;  // quality: the passive pass only (PAPER.md §7 checkpoint baselines)
   QualityConfig quality;
 };
 
@@ -123,7 +147,13 @@ RoutedParams parse_params(const Json& params, const spec::Spec* spec) {
   });
   p.new_tokens = param_value<std::int64_t>(params, "new_tokens", spec);
   if (p.new_tokens < 1) bad_param("new_tokens", "must be >= 1", spec);
-  p.rows = param_value<std::vector<std::string>>(params, "rows", spec);
+  p.metrics_only = param_value<bool>(params, "metrics_only", spec);
+  if (p.metrics_only && p.study != "quality") bad_param("metrics_only", "belongs to study quality, not " + p.study, spec);
+  if (p.metrics_only && spec) {
+    if (const auto pos = rows_given(*spec))
+      throw_spec_error("rows: metrics_only runs the passive pass only; remove rows (or metrics_only)", *pos);
+  }
+  p.rows = p.metrics_only ? std::vector<std::string>{} : param_value<std::vector<std::string>>(params, "rows", spec);
   if (p.rows.empty() && p.study != "quality") bad_param("rows", "needs at least one scheduler row", spec);
   for (std::size_t i = 0; i < p.rows.size(); ++i) {
     if (std::find(p.rows.begin(), p.rows.begin() + static_cast<std::ptrdiff_t>(i), p.rows[i]) != p.rows.begin() + static_cast<std::ptrdiff_t>(i))
@@ -251,6 +281,12 @@ class RoutedAblationTier final : public Tier {
     if (p.study == "quality") {
       QualityConfig quality = p.quality;
       quality.device_stats = model_.device_stats();
+      if (p.metrics_only) {
+        quality.metrics_not_applicable = synthetic_checkpoint(p.model);
+        quality.warmup_generates = stats::MeasureConfig::from_json(ctx.spec.measure, [&](const std::string& ptr) {
+                                     return std::optional<SourcePos>(ctx.spec.where(ptr));
+                                   }).warmup_runs;
+      }
       const QualityOutcome q = run_quality(model_.runner(), model_.tokenizer(), quality, ctx.cancel);
       Json bad = Json::array();
       for (const bench::RecordDefect& d : q.bad_records)
@@ -401,6 +437,14 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
                      {"passive_score", ""}, {"routed_score", ""},   {"delta", ""},         {"greedy_exact", ""},
                      {"agreement", ""},     {"max_abs_logit_diff", ""}, {"ppl_ratio_mean", ""}, {"ppl_ratio_max_dev", ""},
                      {"ref_tokens_scored", ""}};
+  results::Table baselines;
+  baselines.name = "routed_ablation.baselines";
+  baselines.title = "Checkpoint baselines on LongBench (metrics_only): passive greedy generation per task";
+  baselines.columns = {{"checkpoint", ""},      {"truncation", ""},     {"task", ""},
+                       {"metric", ""},          {"prompts", ""},        {"new_tokens", ""},
+                       {"score", ""},           {"score_note", ""},     {"latency", "ms"},
+                       {"tokens_per_s", "tok/s"}, {"ttft", "ms"},       {"prompt_tokens_mean", "tokens"},
+                       {"truncated_prompts", ""}, {"ppl_mean", ""},     {"ref_tokens_scored", ""}};
   results::Table dirty;
   dirty.name = "routed_ablation.dirty_records";
   dirty.title = "Dirty LongBench records (file:line and why)";
@@ -415,6 +459,15 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
       untrained = true;
     const Json& metrics = r.fields.contains("metrics") ? r.fields["metrics"] : Json::object();
     if (r.params.value("study", std::string()) == "quality") {
+      if (r.params.value("metrics_only", false)) {
+        for (const Json& t : metrics.value("passive", Json::array())) {
+          baselines.rows.push_back({{at_path(r.fields, {"model", "checkpoint"}), metrics["truncation"], t["task"],
+                                     t["metric"], t["prompts"], t["new_tokens"], t["score"], t["score_note"],
+                                     t["latency_ms"], t["tokens_per_s"], t["ttft_ms"], t["prompt_tokens_mean"],
+                                     t["truncated_prompts"], t["ppl_mean"], t["ref_tokens_scored"]},
+                                    {r.point_id}});
+        }
+      }
       for (const Json& row : metrics.value("rows", Json::array())) {
         for (const Json& t : row.value("tasks", Json::array())) {
           quality.rows.push_back({{row["row"], t["task"], t["metric"], t["prompts"], t["passive_score"], t["routed_score"],
@@ -527,6 +580,16 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
                  "byte-order mark at the start of a file)"};
   quality.notes = {"metric = token F1 / ROUGE-L / exact match of PAPER.md §7.1 against the first answer; delta = "
                    "routed − passive; ppl on the reference tokens only, prompt as middle-truncated context (F18)"};
+  baselines.notes = {"score = mean task metric of PAPER.md §7.1 (token F1 / ROUGE-L / exact match against the first "
+                     "answer) of one greedy generation per prompt with the task's template; null with score_note when "
+                     "the checkpoint is synthetic (random weights: the metric is not applicable)",
+                     "latency = mean wall time of one generate (prefill + new_tokens greedy tokens, batch 1, no early "
+                     "stop at EOS) per prompt, after measure.warmup.runs untimed generates of the first prompt; "
+                     "tokens_per_s = mean of new_tokens / latency; ttft = mean time to the first token",
+                     "truncation right = the paper's (cuts the question off the end of long prompts, F13); middle = "
+                     "keeps the first and last halves of the token budget so the question survives",
+                     "ppl_mean = mean per-prompt perplexity of the reference tokens with the middle-truncated prompt "
+                     "as context (F18), not the paper's WikiText-103 / PG-19 corpus perplexity"};
   if (untrained)
     quality.notes.push_back("synthetic or tiny model (byte tokenizer or random weights): metric values are "
                             "meaningless; the table checks the machinery (agreement, deltas, ppl ratios)");
@@ -535,6 +598,7 @@ std::vector<results::Table> RoutedAblationTier::summarize(const spec::Spec&, con
   if (!conditions.rows.empty()) tables.push_back(conditions);
   if (!equivalence.rows.empty()) tables.push_back(equivalence);
   if (!quality.rows.empty()) tables.push_back(quality);
+  if (!baselines.rows.empty()) tables.push_back(baselines);
   if (!dirty.rows.empty()) tables.push_back(dirty);
   return tables;
 }

@@ -34,11 +34,24 @@ struct Accumulator {
   std::int64_t ref_tokens_scored = 0;
 };
 
+// The passive pass of one task: the checkpoint baseline (PAPER.md §7.1: task score = mean metric, latency
+// and tokens/s = means over prompts).
+struct PassiveAccumulator {
+  std::int64_t prompts = 0;
+  std::int64_t new_tokens = 0;
+  double score = 0, latency_s = 0, tokens_per_s = 0, ttft_s = 0;
+  std::int64_t prompt_tokens = 0, truncated_prompts = 0;
+  double ppl_sum = 0;
+  std::int64_t ppl_count = 0, ref_tokens_scored = 0;
+};
+
 class QualityRun {
  public:
   QualityRun(model::ModelRunner& runner, const model::Tokenizer& tokenizer, const QualityConfig& config)
       : runner_(runner), tokenizer_(tokenizer), config_(config) {
     if (config.files.size() != config.tasks.size()) throw_usage_error("quality: one file per task is needed");
+    if (config.metrics_not_applicable && !config.rows.empty())
+      throw_usage_error("quality: task metrics can be marked not applicable only in a run without rows");
     for (const std::string& row : config.rows) schedulers_.push_back(sched::make_scheduler(row, config.scheduler));
   }
 
@@ -68,6 +81,10 @@ class QualityRun {
         if (cancel != nullptr && cancel->load()) break;
         prompts.push_back(run_prompt(task, file.records[i], per_row));
       }
+    }
+    Json passive = Json::array();
+    for (const std::string& name : config_.tasks) {
+      if (passive_.count(name)) passive.push_back(passive_json(passive_.at(name), bench::longbench_task(name)));
     }
     Json rows = Json::array();
     for (std::size_t r = 0; r < config_.rows.size(); ++r) {
@@ -101,6 +118,8 @@ class QualityRun {
     out.metrics = Json{{"data", {{"files", files}, {"on_bad_record", std::string(bench::to_string(config_.on_bad_record))}, {"bad_records", bad}}},
                        {"truncation", std::string(bench::to_string(config_.truncation))},
                        {"max_tokens", config_.max_tokens},
+                       {"warmup_generates", warmups_done_},
+                       {"passive", passive},
                        {"rows", rows},
                        {"prompts", prompts}};
     out.chunk_report = check_.to_json(runner_.backend(), scan::to_string(config_.chunk_mode));
@@ -131,7 +150,8 @@ class QualityRun {
   GenerateSample generate(sched::ChunkScheduler* scheduler, const std::vector<std::int32_t>& ids, std::int64_t n,
                           const std::string& what) {
     HookTrace trace;
-    GenerateSample s = timed_generate(runner_, ids, n, options_for(scheduler, trace), true);
+    // Logits are kept only for the comparison with routed rows (a vocabulary per new token).
+    GenerateSample s = timed_generate(runner_, ids, n, options_for(scheduler, trace), !config_.rows.empty());
     check(what, trace, s.scans, static_cast<std::int64_t>(ids.size()), scheduler != nullptr);
     return s;
   }
@@ -165,10 +185,16 @@ class QualityRun {
     const std::int64_t n = config_.new_tokens.value_or(task.max_new_tokens);
     const std::string where = record.file + ":" + std::to_string(record.line);
     const std::string& reference = record.answers.front();
+    for (; warmups_done_ < config_.warmup_generates; ++warmups_done_) {
+      HookTrace trace;
+      timed_generate(runner_, prompt.ids, n, options_for(nullptr, trace), false);
+    }
 
     const GenerateSample passive = generate(nullptr, prompt.ids, n, "quality " + where + " passive");
     const std::string passive_text = tokenizer_.decode(passive.new_ids);
     const double passive_score = bench::task_score(task.metric, passive_text, reference);
+    const Json passive_score_cell = config_.metrics_not_applicable ? Json(nullptr) : Json(passive_score);
+    const double tokens_per_s = static_cast<double>(passive.new_ids.size()) / passive.total_s;
 
     // Reference tokens after the prompt (F18): at most half the budget, the prompt middle-truncated to the rest.
     std::vector<std::int32_t> ppl_ids;
@@ -184,6 +210,21 @@ class QualityRun {
     }
     std::optional<ReferencePpl> passive_ppl;
     if (ref_tokens > 0) passive_ppl = reference_ppl(nullptr, ppl_ids, ref_tokens, "quality " + where + " passive ppl");
+
+    PassiveAccumulator& b = passive_[task.name];
+    ++b.prompts;
+    b.new_tokens = n;
+    b.score += passive_score;
+    b.latency_s += passive.total_s;
+    b.tokens_per_s += tokens_per_s;
+    b.ttft_s += passive.prefill_s;
+    b.prompt_tokens += static_cast<std::int64_t>(prompt.ids.size());
+    b.truncated_prompts += prompt.dropped_tokens > 0 ? 1 : 0;
+    if (passive_ppl && std::isfinite(passive_ppl->ppl)) {
+      b.ppl_sum += passive_ppl->ppl;
+      ++b.ppl_count;
+      b.ref_tokens_scored += passive_ppl->scored;
+    }
 
     Json rows = Json::object();
     for (std::size_t r = 0; r < schedulers_.size(); ++r) {
@@ -225,9 +266,33 @@ class QualityRun {
                 {"original_tokens", prompt.original_tokens},
                 {"dropped_tokens", prompt.dropped_tokens},
                 {"new_tokens", n},
-                {"passive", {{"text", bench::sanitize_utf8(passive_text)}, {"score", passive_score}, {"ppl", passive_ppl ? stats::finite_or_null(passive_ppl->ppl) : Json(nullptr)}}},
+                {"passive",
+                 {{"text", bench::sanitize_utf8(passive_text)},
+                  {"generated_tokens", passive.new_ids.size()},
+                  {"score", passive_score_cell},
+                  {"latency_ms", passive.total_s * 1e3},
+                  {"ttft_ms", passive.prefill_s * 1e3},
+                  {"tokens_per_s", stats::finite_or_null(tokens_per_s)},
+                  {"ppl", passive_ppl ? stats::finite_or_null(passive_ppl->ppl) : Json(nullptr)}}},
                 {"ref_tokens_scored", ref_tokens},
                 {"rows", rows}};
+  }
+
+  Json passive_json(const PassiveAccumulator& b, const bench::LongBenchTask& task) const {
+    const double n = static_cast<double>(b.prompts);
+    return Json{{"task", task.name},
+                {"metric", std::string(bench::to_string(task.metric))},
+                {"prompts", b.prompts},
+                {"new_tokens", b.new_tokens},
+                {"score", config_.metrics_not_applicable ? Json(nullptr) : Json(b.score / n)},
+                {"score_note", config_.metrics_not_applicable ? Json("not applicable: " + *config_.metrics_not_applicable) : Json(nullptr)},
+                {"latency_ms", b.latency_s / n * 1e3},
+                {"tokens_per_s", stats::finite_or_null(b.tokens_per_s / n)},
+                {"ttft_ms", b.ttft_s / n * 1e3},
+                {"prompt_tokens_mean", static_cast<double>(b.prompt_tokens) / n},
+                {"truncated_prompts", b.truncated_prompts},
+                {"ppl_mean", b.ppl_count ? Json(b.ppl_sum / static_cast<double>(b.ppl_count)) : Json(nullptr)},
+                {"ref_tokens_scored", b.ref_tokens_scored}};
   }
 
   static Json summary_json(const Accumulator& a, const std::string& task, const std::string& metric) {
@@ -253,6 +318,8 @@ class QualityRun {
   entropy::CpuStats stats_;
   ChunkCheck check_;
   std::optional<std::string> not_equivalent_;
+  std::map<std::string, PassiveAccumulator> passive_;
+  std::size_t warmups_done_ = 0;
 };
 
 }  // namespace

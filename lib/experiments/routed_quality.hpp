@@ -32,10 +32,16 @@ struct QualityConfig {
   scan::ChunkMode chunk_mode = scan::ChunkMode::inkernel;
   std::int64_t min_seq_len = 16;
   entropy::StatsOp* device_stats = nullptr;  // the rows' statistic of device-memory u (a CUDA runner)
+  // Set (the reason) when the task metrics mean nothing, e.g. for a synthetic checkpoint: the passive scores
+  // are then null. Only for runs without rows, whose deltas would otherwise be undefined.
+  std::optional<std::string> metrics_not_applicable;
+  // Untimed passive generates of the first prompt before anything is timed, so one-off costs (kernel
+  // loading, allocator and cache warm-up) do not land in the first task's latency.
+  std::size_t warmup_generates = 0;
 };
 
 struct QualityOutcome {
-  Json metrics;       // {data, rows: [{row, tasks: [...], overall}], prompts: [...]}
+  Json metrics;       // {data, truncation, max_tokens, passive: [per task], rows: [{row, tasks, overall}], prompts}
   Json chunk_report;  // every scan call checked
   std::optional<std::string> not_honoured;
   std::optional<std::string> not_equivalent;
@@ -46,6 +52,8 @@ struct QualityOutcome {
 // Per prompt: a passive pass, then each row routed (its scheduler reset before the pass); greedy ids, the
 // logits they came from, the task metric of the decoded text against the first answer, and, with
 // include_ppl, perplexity on the reference tokens only with the (middle-truncated) prompt as context (F18).
+// `passive` summarises the passive pass per task (the checkpoint baselines of PAPER.md §7: score, latency per
+// prompt, generated tokens/s, time to first token, reference perplexity); with no rows that is the whole run.
 QualityOutcome run_quality(model::ModelRunner& runner, const model::Tokenizer& tokenizer, const QualityConfig& config,
                            const std::atomic<bool>* cancel = nullptr);
 
