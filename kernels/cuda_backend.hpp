@@ -46,6 +46,11 @@ std::unique_ptr<DeviceScanOp> make_scan_op(int device);
 // path writes H (fp32) and Q (int32) to device memory without a host round trip.
 class DeviceStatsOp : public entropy::StatsOp {
  public:
+  // choose_chunk_into with the guard of PAPER.md §2.4 applied to Q by the same kernel (no extra launch): the
+  // fallback replaces Q when Q lies fewer than guard_min_delta_buckets log2 buckets from it; fallback 0 = none.
+  virtual void choose_guarded_chunk_into(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                         const entropy::ChunkRule& rule, std::int64_t guard_fallback,
+                                         int guard_min_delta_buckets, float* entropy_out, std::int32_t* chunk_out) = 0;
   virtual double last_kernel_time_s() const = 0;
 };
 

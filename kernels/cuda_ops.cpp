@@ -34,6 +34,9 @@ class CudaScanOp final : public DeviceScanOp {
 };
 
 constexpr int kMaxBins = 8192;
+// token_hist keeps one double per sampled token on the device (8 MiB): batch · ceil(seqlen / stride) ≤ 2^20,
+// e.g. a 1M-token prompt at stride 1 or 8M at stride 8.
+constexpr std::int64_t kMaxTokenHistTokens = std::int64_t{1} << 20;
 
 StatKind stat_kind(entropy::Estimator e) {
   switch (e) {
@@ -42,12 +45,12 @@ StatKind stat_kind(entropy::Estimator e) {
     case entropy::Estimator::cheap_proxy: return StatKind::cheap_proxy;
     case entropy::Estimator::variance_proxy: return StatKind::variance_proxy;
     case entropy::Estimator::kurtosis_proxy: return StatKind::kurtosis_proxy;
-    case entropy::Estimator::proto:
-    case entropy::Estimator::token_hist: break;
+    case entropy::Estimator::token_hist: return StatKind::token_hist;
+    case entropy::Estimator::proto: break;
   }
   throw_usage_error("statistic '" + std::string(entropy::to_string(e)) +
                     "' has no device kernel, so the host-free path (backend chunk rule, device_* rows) needs hist, "
-                    "ebits or a proxy");
+                    "ebits, token_hist or a proxy");
 }
 
 IoType io_of(DType dtype) {
@@ -65,11 +68,14 @@ class CudaStatsOp final : public DeviceStatsOp {
     ws_.blocks = stats_grid_blocks();
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
+    token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
     misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
     hist_.fill_bytes(0);
     misc_.fill_bytes(0);
     ws_.partials = partials_.data();
     ws_.hist = static_cast<unsigned long long*>(hist_.data());
+    ws_.token_h = static_cast<double*>(token_h_.data());
+    ws_.token_slots = kMaxTokenHistTokens;
     ws_.ticket = static_cast<unsigned int*>(misc_.data());
     ws_.result = reinterpret_cast<double*>(static_cast<char*>(misc_.data()) + 8);
     scratch_h_ = reinterpret_cast<float*>(static_cast<char*>(misc_.data()) + 32);
@@ -106,6 +112,13 @@ class CudaStatsOp final : public DeviceStatsOp {
     enqueue(x, s, &rule, entropy_out, chunk_out);
   }
 
+  void choose_guarded_chunk_into(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                 const entropy::ChunkRule& rule, std::int64_t guard_fallback, int guard_min_delta_buckets,
+                                 float* entropy_out, std::int32_t* chunk_out) override {
+    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
+    enqueue(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
+  }
+
   double last_kernel_time_s() const override {
     check(cudaEventSynchronize(ev_stop_), "cudaEventSynchronize");
     float ms = 0.0f;
@@ -114,12 +127,10 @@ class CudaStatsOp final : public DeviceStatsOp {
   }
 
  private:
-  // Estimators without a device kernel (token_hist's per-token histograms, the prototype's numpy range):
-  // the tensor is copied to the host and the CPU estimator computes them, which is what a host-side hook
-  // costs anyway (one sync per call). `choose_chunk_into` still refuses them: it promises no host trip.
-  static bool host_only(entropy::Estimator e) {
-    return e == entropy::Estimator::token_hist || e == entropy::Estimator::proto;
-  }
+  // The estimator without a device kernel (the prototype's numpy range): the tensor is copied to the host and
+  // the CPU estimator computes it, which is what a host-side hook costs anyway (one sync per call).
+  // `choose_chunk_into` still refuses it: it promises no host trip.
+  static bool host_only(entropy::Estimator e) { return e == entropy::Estimator::proto; }
 
   entropy::ActivationView host_copy(const entropy::ActivationView& x) {
     if (x.stride_b < 0 || x.stride_d < 0 || x.stride_l < 0) throw_usage_error("statistic: negative strides");
@@ -138,12 +149,18 @@ class CudaStatsOp final : public DeviceStatsOp {
   }
 
   void enqueue(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule* rule,
-               float* entropy_out, std::int32_t* chunk_out) {
+               float* entropy_out, std::int32_t* chunk_out, std::int64_t guard_fallback = 0,
+               int guard_min_delta_buckets = 0) {
     set_device(device_);
     if (!x.data && x.batch * x.dim * x.seqlen > 0) throw_usage_error("statistic: tensor data is null");
     if (s.stride < 1) throw_usage_error("statistic: stride must be >= 1 (got " + std::to_string(s.stride) + ")");
     if (s.bins < 1 || s.bins > kMaxBins)
       throw_usage_error("statistic: bins must be in [1, " + std::to_string(kMaxBins) + "] on the CUDA backend");
+    if (s.estimator == entropy::Estimator::token_hist &&
+        x.batch * ((x.seqlen + s.stride - 1) / s.stride) > kMaxTokenHistTokens)
+      throw_usage_error("statistic token_hist: " + std::to_string(x.batch * ((x.seqlen + s.stride - 1) / s.stride)) +
+                        " sampled tokens (batch x ceil(seqlen / stride)) exceed the CUDA backend's limit of " +
+                        std::to_string(kMaxTokenHistTokens) + "; use a larger stride or the CPU backend");
     if (rule && (rule->c_min < 1 || rule->c_max < rule->c_min))
       throw_usage_error("chunk rule: need 1 <= c_min <= c_max (got " + std::to_string(rule->c_min) + ", " +
                         std::to_string(rule->c_max) + ")");
@@ -165,6 +182,8 @@ class CudaStatsOp final : public DeviceStatsOp {
       p.c_min = rule->c_min;
       p.c_max = rule->c_max;
       p.round_half_even = rule->rounding == entropy::Rounding::round;
+      p.guard_fallback = guard_fallback;
+      p.guard_min_delta_buckets = guard_min_delta_buckets;
     }
     p.entropy_out = entropy_out;
     p.chunk_out = chunk_out;
@@ -191,9 +210,9 @@ class CudaStatsOp final : public DeviceStatsOp {
 
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
-  std::vector<unsigned char> host_;  // host copy for host_only estimators
+  std::vector<unsigned char> host_;  // host copy for the host_only estimator
   StatsWorkspace ws_;
-  DeviceBuffer partials_, hist_, misc_;
+  DeviceBuffer partials_, hist_, token_h_, misc_;
   float* scratch_h_ = nullptr;
   std::int32_t* scratch_q_ = nullptr;
   cudaEvent_t ev_start_ = nullptr;

@@ -3,7 +3,8 @@
 // (integer atomics, so the counts are deterministic) or the central moments. The last block of each pass
 // (ticket counter) reduces the per-block partials through a fixed tree, so every result is run-to-run
 // deterministic; the last block of the last pass applies the chunk rule, writes H and Q to device memory and
-// leaves the workspace zeroed. cheap_proxy needs only pass 1.
+// leaves the workspace zeroed. cheap_proxy needs only pass 1. token_hist is a third, single-launch kernel
+// (per-token histograms over the channels, see stats_token_hist).
 //
 // Both passes stream: the work is cut into tiles of (rows × time) so short rows do not idle a block, and a
 // tensor read densely from a 16-byte aligned base is read with 16-byte vector loads, several in flight per
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "cuda_check.hpp"
 #include "stats_kernel.hpp"
@@ -201,6 +203,10 @@ __device__ void finish(const StatsParams& p, const StatsWorkspace& ws, double na
     const double e = p.round_half_even ? rint(l2) : floor(l2);
     std::int64_t c = static_cast<std::int64_t>(ldexp(1.0, static_cast<int>(e)));
     c = c < p.c_min ? p.c_min : (c > p.c_max ? p.c_max : c);
+    if (p.guard_fallback > 0) {
+      const double buckets = fabs(rint(log2(static_cast<double>(c))) - rint(log2(static_cast<double>(p.guard_fallback))));
+      if (buckets < p.guard_min_delta_buckets) c = p.guard_fallback;
+    }
     *p.chunk_out = static_cast<std::int32_t>(c);
   }
 }
@@ -368,6 +374,167 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
   ws.ticket[1] = 0;
 }
 
+// token_hist (PAPER.md §2 table). A tile is 2^shift (≤ 32) neighbouring sampled tokens of one batch row; thread
+// i takes token i mod 2^shift of the tile and the channels (i >> shift) + k·(kThreads >> shift), so one warp
+// load reads 2^shift neighbouring tokens of 32 >> shift channel rows.
+struct TokenTiles {
+  std::int64_t per_row;  // sampled tokens per batch row
+  std::int64_t tiles_per_row, tiles;
+  int shift;
+};
+
+// f on the channel values of one token (`col` points at channel 0, channel rows `sd` elements apart) that this
+// thread takes; all loads of a round are issued before any is used.
+template <IoType io, typename F>
+__device__ __forceinline__ void for_token_channels(const typename Elem<io>::T* col, std::int64_t sd, std::int64_t dim,
+                                                   int first, int step, F&& f) {
+  for (std::int64_t d0 = first; d0 < dim; d0 += static_cast<std::int64_t>(step) * kScalarUnroll) {
+    float v[kScalarUnroll];
+#pragma unroll
+    for (int k = 0; k < kScalarUnroll; ++k) {
+      const std::int64_t d = d0 + static_cast<std::int64_t>(k) * step;
+      v[k] = d < dim ? to_f32<io>(col[d * sd]) : 0.0f;
+    }
+#pragma unroll
+    for (int k = 0; k < kScalarUnroll; ++k)
+      if (d0 + static_cast<std::int64_t>(k) * step < dim) f(v[k]);
+  }
+}
+
+// The slot value of a dropped token (span < 1e-8); a kept token's entropy is always finite.
+__device__ __forceinline__ double dropped_token() { return __longlong_as_double(0x7ff8000000000000ll); }
+
+// Per tile: min/max per token (non-finite values counted, not binned), the token's histogram with hist's fp32
+// bin formula, its entropy summed by one warp in bin order exactly as the CPU loop does (explicit _rn
+// operations, so no FMA contraction), one slot per token. The last block (ticket) sums the slots in the CPU's
+// order (b outer, t inner) in double and applies the rule; every value is independent of the grid and tiling.
+template <IoType io>
+__global__ void __launch_bounds__(kThreads) stats_token_hist(const StatsParams p, const TokenTiles tt, StatsWorkspace ws) {
+  extern __shared__ unsigned int shist[];  // 2^shift histograms of p.bins counters
+  __shared__ float warp_lo[kWarps][32], warp_hi[kWarps][32];
+  __shared__ float tok_lo[32], tok_denom[32];
+  __shared__ bool tok_valid[32];
+  __shared__ unsigned int su[kWarps];
+  __shared__ double stage[kThreads];
+  using T = typename Elem<io>::T;
+  const T* x = static_cast<const T*>(p.x);
+  const int tokens = 1 << tt.shift;
+  const int j = threadIdx.x & (tokens - 1);
+  const int group = threadIdx.x >> tt.shift;
+  const int groups = kThreads >> tt.shift;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  const float k = static_cast<float>(p.bins);
+  const float kmax = static_cast<float>(p.bins - 1);
+  const double total = static_cast<double>(p.dim) + 1e-10;
+  unsigned int bad = 0;
+  for (std::int64_t tile = blockIdx.x; tile < tt.tiles; tile += gridDim.x) {
+    const std::int64_t b = tile / tt.tiles_per_row;
+    const std::int64_t first = (tile % tt.tiles_per_row) << tt.shift;
+    const std::int64_t token = first + j;
+    const bool live = token < tt.per_row;
+    const T* col = live ? x + b * p.sb + token * p.stride * p.sl : x;
+    float lo = __int_as_float(0x7f800000), hi = -__int_as_float(0x7f800000);
+    if (live) {
+      for_token_channels<io>(col, p.sd, p.dim, group, groups, [&](float v) {
+        if (!isfinite(v)) {
+          ++bad;
+          return;
+        }
+        lo = fminf(lo, v);
+        hi = fmaxf(hi, v);
+      });
+    }
+    // Lanes ≡ j (mod 2^shift) of a warp hold the same token.
+    for (int o = 16; o >= tokens; o >>= 1) {
+      lo = fminf(lo, __shfl_xor_sync(0xffffffffu, lo, o));
+      hi = fmaxf(hi, __shfl_xor_sync(0xffffffffu, hi, o));
+    }
+    __syncthreads();  // the previous tile's histograms and token table are no longer read
+    if (lane < tokens) {
+      warp_lo[warp][lane] = lo;
+      warp_hi[warp][lane] = hi;
+    }
+    for (int i = threadIdx.x; i < (p.bins << tt.shift); i += kThreads) shist[i] = 0;
+    __syncthreads();
+    if (threadIdx.x < tokens) {
+      float a = warp_lo[0][j], c = warp_hi[0][j];
+      for (int w = 1; w < kWarps; ++w) {
+        a = fminf(a, warp_lo[w][j]);
+        c = fmaxf(c, warp_hi[w][j]);
+      }
+      // A token without channels has span −inf and is dropped, as on the CPU.
+      const double span = static_cast<double>(c) - static_cast<double>(a);
+      const bool valid = live && !(span < 1e-8);
+      tok_lo[j] = a;
+      tok_denom[j] = static_cast<float>(span + 1e-8);
+      tok_valid[j] = valid;
+      if (live && !valid) ws.token_h[b * tt.per_row + token] = dropped_token();
+    }
+    __syncthreads();
+    if (tok_valid[j]) {
+      const float tlo = tok_lo[j], denom = tok_denom[j];
+      unsigned int* h = shist + j * p.bins;
+      for_token_channels<io>(col, p.sd, p.dim, group, groups, [&](float v) {
+        if (!isfinite(v)) return;
+        const float scaled = __fmul_rn(__fdiv_rn(__fsub_rn(v, tlo), denom), k);
+        const float f = fminf(fmaxf(floorf(scaled), 0.0f), kmax);
+        atomicAdd(&h[static_cast<int>(f)], 1u);
+      });
+    }
+    __syncthreads();
+    for (int t = warp; t < tokens; t += kWarps) {
+      if (!tok_valid[t]) continue;
+      const unsigned int* h = shist + t * p.bins;
+      double acc = 0.0;
+      for (int k0 = 0; k0 < p.bins; k0 += 32) {
+        const int bin = k0 + lane;
+        // An unused bin (p ≤ 1e-10, or past K) contributes +0.0, and x − (+0.0) is x bit for bit (signed zeros
+        // included), so subtracting every lane's term equals the CPU's skipping of those bins.
+        double term = 0.0;
+        if (bin < p.bins) {
+          const double q = __ddiv_rn(static_cast<double>(h[bin]), total);
+          if (q > 1e-10) term = __dmul_rn(q, log(__dadd_rn(q, 1e-10)));
+        }
+        // The CPU's `h -= p·ln(p + 1e-10)` over these 32 bins in ascending order, one at a time.
+#pragma unroll
+        for (int l = 0; l < 32; ++l) acc = __dsub_rn(acc, __shfl_sync(0xffffffffu, term, l));
+      }
+      if (lane == 0) ws.token_h[b * tt.per_row + first + t] = acc;
+    }
+  }
+  unsigned int* bad_parts = static_cast<unsigned int*>(ws.partials);
+  const unsigned int block_bad = block_reduce(bad, add_u, su);
+  if (threadIdx.x == 0) bad_parts[blockIdx.x] = block_bad;
+  if (!is_last_block(&ws.ticket[0])) return;
+
+  const volatile unsigned int* parts = bad_parts;
+  bad = 0;
+  for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) bad += parts[i];
+  bad = block_reduce(bad, add_u, su);
+  // The mean over the kept tokens in the CPU's order; the block stages the slots, thread 0 adds them.
+  const std::int64_t n = p.batch * tt.per_row;
+  double sum = 0.0;
+  std::int64_t valid = 0;
+  for (std::int64_t base = 0; base < n; base += kThreads) {
+    __syncthreads();
+    if (base + threadIdx.x < n) stage[threadIdx.x] = __ldcg(ws.token_h + base + threadIdx.x);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      const int m = static_cast<int>(n - base < kThreads ? n - base : kThreads);
+      for (int i = 0; i < m; ++i) {
+        const double h = stage[i];
+        if (isnan(h)) continue;
+        sum = __dadd_rn(sum, h);
+        ++valid;
+      }
+    }
+  }
+  if (threadIdx.x != 0) return;
+  finish(p, ws, valid == 0 ? 0.0 : __ddiv_rn(sum, static_cast<double>(valid)), bad);
+  ws.ticket[0] = 0;
+}
+
 std::int64_t element_bytes(IoType io) { return io == IoType::f32 ? 4 : 2; }
 
 Geometry geometry(const StatsParams& p, int max_blocks) {
@@ -426,6 +593,33 @@ void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace&
   check(cudaGetLastError(), "stats_pass2 launch");
 }
 
+// The widest tile whose histograms fit kMaxHistBytes, narrowed while the grid would not be full, but not below
+// the tokens that share a 32-byte sector of a channel row (narrower tiles would read each sector twice).
+TokenTiles token_tiles(const StatsParams& p, int max_blocks) {
+  TokenTiles tt{};
+  tt.per_row = (p.seqlen + p.stride - 1) / p.stride;
+  int widest = 5;
+  while (widest > 0 && (static_cast<std::int64_t>(p.bins) * 4 << widest) > kMaxHistBytes) --widest;
+  const std::int64_t gap_bytes = std::abs(p.stride * p.sl) * element_bytes(p.io);
+  int fill = 0;
+  while (fill < widest && (gap_bytes << fill) < 32) ++fill;
+  const auto tiles = [&](int shift) { return p.batch * ((tt.per_row + (std::int64_t{1} << shift) - 1) >> shift); };
+  tt.shift = widest;
+  while (tt.shift > fill && tiles(tt.shift) < max_blocks) --tt.shift;
+  tt.tiles_per_row = (tt.per_row + (std::int64_t{1} << tt.shift) - 1) >> tt.shift;
+  tt.tiles = p.batch * tt.tiles_per_row;
+  return tt;
+}
+
+template <IoType io>
+void launch_token_hist(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
+  const TokenTiles tt = token_tiles(p, ws.blocks);
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(tt.tiles, 1, ws.blocks));
+  const std::size_t hist_bytes = static_cast<std::size_t>(p.bins) * sizeof(unsigned int) << tt.shift;
+  stats_token_hist<io><<<blocks, kThreads, hist_bytes, stream>>>(p, tt, ws);
+  check(cudaGetLastError(), "stats_token_hist launch");
+}
+
 template <typename Kernel>
 int co_resident(Kernel kernel, std::size_t shared_bytes) {
   int n = 0;
@@ -457,6 +651,14 @@ std::size_t stats_partials_bytes(int blocks) {
 }
 
 void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
+  if (p.kind == StatKind::token_hist) {
+    switch (p.io) {
+      case IoType::f32: launch_token_hist<IoType::f32>(p, ws, stream); break;
+      case IoType::f16: launch_token_hist<IoType::f16>(p, ws, stream); break;
+      case IoType::bf16: launch_token_hist<IoType::bf16>(p, ws, stream); break;
+    }
+    return;
+  }
   const Geometry g = geometry(p, ws.blocks);
   // Both passes use the same grid: the summary and the pass-2 partials sit behind gridDim.x pass-1 partials.
   const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));

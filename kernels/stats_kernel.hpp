@@ -8,7 +8,14 @@
 namespace corey::cuda {
 
 // Which statistic the device computes (the subset of entropy::Estimator the CUDA backend implements).
-enum class StatKind : int { hist = 0, ebits = 1, cheap_proxy = 2, variance_proxy = 3, kurtosis_proxy = 4 };
+enum class StatKind : int {
+  hist = 0,
+  ebits = 1,
+  cheap_proxy = 2,
+  variance_proxy = 3,
+  kurtosis_proxy = 4,
+  token_hist = 5,
+};
 
 struct StatsParams {
   const void* x = nullptr;
@@ -23,6 +30,10 @@ struct StatsParams {
   double h_ref = 0.0;
   std::int64_t c_min = 32, c_max = 512;
   bool round_half_even = true;
+  // The guard (PAPER.md §2.4) on the chosen Q: the fallback replaces Q when Q lies fewer than
+  // guard_min_delta_buckets log2 buckets from it; 0 = no guard.
+  std::int64_t guard_fallback = 0;
+  int guard_min_delta_buckets = 0;
   float* entropy_out = nullptr;       // H in the requested units, fp32; nullable
   std::int32_t* chunk_out = nullptr;  // chosen Q; nullable
 };
@@ -34,6 +45,10 @@ struct StatsWorkspace {
   unsigned int* ticket = nullptr;        // last-block detection
   double* result = nullptr;              // [H in units, native value, non-finite count]
   int blocks = 0;                        // the most blocks a launch uses (partials are sized for it)
+  // token_hist: one slot per sampled token (batch · ceil(seqlen / stride) of them), each run overwrites the
+  // slots it reads; the caller refuses tensors with more sampled tokens than token_slots.
+  double* token_h = nullptr;
+  std::int64_t token_slots = 0;
 };
 
 // Blocks that keep every SM of the current device busy with the statistics kernels (SMs × co-resident blocks,
@@ -43,8 +58,10 @@ int stats_grid_blocks();
 std::size_t stats_partials_bytes(int blocks);
 
 // Pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
-// (histogram or central moments); the last block of the last pass reduces and applies the rule. A tensor
-// smaller than the grid gets fewer blocks. Stream-ordered, no host synchronization, graph-capturable.
+// (histogram or central moments); the last block of the last pass reduces and applies the rule. token_hist is
+// one launch (per-token min/max, histogram and entropy per tile of tokens, then the mean in a last block) and
+// needs batch · ceil(seqlen / stride) ≤ ws.token_slots. A tensor smaller than the grid gets fewer blocks.
+// Stream-ordered, no host synchronization, graph-capturable.
 void launch_stats(const StatsParams& params, const StatsWorkspace& ws, cudaStream_t stream);
 
 }  // namespace corey::cuda

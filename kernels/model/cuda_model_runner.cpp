@@ -140,9 +140,9 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   if (rule) {
     // Refused before anything is enqueued rather than at layer 0.
     const entropy::Estimator e = options.backend_rule->statistic.estimator;
-    if (e == entropy::Estimator::token_hist || e == entropy::Estimator::proto)
+    if (e == entropy::Estimator::proto)
       throw_usage_error("CUDA model: statistic '" + std::string(entropy::to_string(e)) +
-                        "' has no device kernel; a backend chunk rule needs hist, ebits or a proxy");
+                        "' has no device kernel; a backend chunk rule needs hist, ebits, token_hist or a proxy");
   }
   set_device(device_);
   const model::MambaConfig& c = weights_.config;
@@ -193,9 +193,8 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
-      stats_->choose_chunk_into(u_view, r.statistic, r.rule, &slot->entropy, &slot->q_chosen);
-      if (r.guard_fallback > 0)
-        launch_chunk_guard(&slot->q_chosen, r.guard_fallback, r.guard_min_delta_buckets, stats_stream_);
+      stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
+                                        &slot->entropy, &slot->q_chosen);
       check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
       q_ptr = &slot->q_chosen;
       q = 0;

@@ -22,7 +22,7 @@ namespace corey::cuda {
 // `seq` scan → out_proj (cuBLAS, residual add). The chunk comes from PrefillOptions: a fixed Q; a host hook
 // (when it reads the activation, the stream is synchronised and the hook gets the device u in fp32: that is
 // the per-layer host sync of the paper; a hook that decides from layer and length alone is called without
-// one); or a BackendChunkRule, where the device statistics kernel writes Q, a guard kernel adjusts it and
+// one); or a BackendChunkRule, where the device statistics kernel writes Q (after the rule's guard) and
 // the scan reads it through ChunkConfig::chunk_ptr, with no host round trip (the statistics run on a second
 // stream, overlapped with the x_proj and dt_proj GEMMs). Each scan's kernel-side report
 // (chunks, Q used, tokens), the chosen Q and the entropy go to per-layer device slots that are read back once,

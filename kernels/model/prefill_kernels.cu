@@ -60,11 +60,6 @@ __global__ void conv_state_kernel(const T* x, T* state, std::int64_t D, std::int
   }
 }
 
-__global__ void chunk_guard_kernel(std::int32_t* q, std::int64_t fallback, int min_delta) {
-  const double delta = fabs(rint(log2(static_cast<double>(*q))) - rint(log2(static_cast<double>(fallback))));
-  if (delta < min_delta) *q = static_cast<std::int32_t>(fallback);
-}
-
 unsigned blocks_for(std::int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
 }  // namespace
@@ -102,11 +97,6 @@ void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::i
                                                                  L, ld, K);
   });
   check(cudaGetLastError(), "conv_state_kernel launch");
-}
-
-void launch_chunk_guard(std::int32_t* q, std::int64_t fallback, int min_delta, cudaStream_t stream) {
-  chunk_guard_kernel<<<1, 1, 0, stream>>>(q, fallback, min_delta);
-  check(cudaGetLastError(), "chunk_guard_kernel launch");
 }
 
 }  // namespace corey::cuda

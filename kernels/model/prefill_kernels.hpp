@@ -34,7 +34,4 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
 void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::int64_t L, std::int64_t ld, int K,
                               IoType io, cudaStream_t stream);
 
-// q = fallback when |round(log2 q) − round(log2 fallback)| < min_delta (model::apply_guard on the device).
-void launch_chunk_guard(std::int32_t* q, std::int64_t fallback, int min_delta, cudaStream_t stream);
-
 }  // namespace corey::cuda

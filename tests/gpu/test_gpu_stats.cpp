@@ -1,7 +1,13 @@
 // GPU tests of the device-side statistics: every estimator the CUDA backend offers against the CPU StatsOp
-// of lib/entropy on the same data, and the device-routed path (statistics write Q, the scan reads it).
+// of lib/entropy on the same data (token_hist: odd shapes, padded and interleaved views, dropped tokens,
+// non-finite values, the workspace limit), and the device-routed path (statistics write Q, the scan reads it;
+// token_hist also inside a CUDA graph).
+#include <cuda_runtime.h>
+
 #include <cmath>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "catch.hpp"
@@ -104,25 +110,259 @@ TEST_CASE("the chunk rule on the device picks the CPU's chunk, and the scan read
   }
 }
 
-TEST_CASE("estimators without a device kernel run on a host copy; the host-free path refuses them",
-          "[gpu][stats]") {
+TEST_CASE("the estimator without a device kernel runs on a host copy; the host-free path refuses it", "[gpu][stats]") {
   auto gpu = corey::cuda::make_stats_op(0);
   corey::entropy::CpuStats cpu;
   const std::int64_t D = 48, L = 300;
   const Tensor x = make_tensor(D * L, DType::bf16, 3, false);
-  for (Estimator e : {Estimator::proto, Estimator::token_hist}) {
-    Statistic s;
-    s.estimator = e;
-    CAPTURE(corey::entropy::to_string(e));
-    // The copy is the device bytes, so the CPU estimator must give exactly its own value on the host tensor.
-    REQUIRE(gpu->estimate(x.view(true, 1, D, L, DType::bf16), s).value ==
-            cpu.estimate(x.view(false, 1, D, L, DType::bf16), s).value);
+  Statistic s;
+  s.estimator = Estimator::proto;
+  // The copy is the device bytes, so the CPU estimator must give exactly its own value on the host tensor.
+  REQUIRE(gpu->estimate(x.view(true, 1, D, L, DType::bf16), s).value ==
+          cpu.estimate(x.view(false, 1, D, L, DType::bf16), s).value);
+  corey::entropy::ChunkRule rule;
+  REQUIRE(gpu->choose_chunk(x.view(true, 1, D, L, DType::bf16), s, rule).chunk ==
+          cpu.choose_chunk(x.view(false, 1, D, L, DType::bf16), s, rule).chunk);
+  corey::cuda::DeviceBuffer hq(8);
+  REQUIRE_THROWS_AS(gpu->choose_chunk_into(x.view(true, 1, D, L, DType::bf16), s, rule, static_cast<float*>(hq.data()),
+                                           reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4)),
+                    corey::Error);
+}
+
+namespace {
+
+// A (B, D, L) tensor at arbitrary element strides; every element outside the view is NaN, so a read of the
+// padding shows up as a non-finite value (an error).
+struct Strided {
+  std::vector<std::uint8_t> host;
+  corey::cuda::DeviceBuffer dev;
+  ActivationView shape;
+  ActivationView view(bool device) const {
+    ActivationView v = shape;
+    v.data = device ? dev.data() : host.data();
+    return v;
+  }
+};
+
+template <typename F>
+Strided make_strided(DType t, std::int64_t B, std::int64_t D, std::int64_t L, std::int64_t sd, std::int64_t sb,
+                     std::int64_t sl, F value) {
+  Strided x;
+  x.shape.dtype = t;
+  x.shape.batch = B;
+  x.shape.dim = D;
+  x.shape.seqlen = L;
+  x.shape.stride_b = sb;
+  x.shape.stride_d = sd;
+  x.shape.stride_l = sl;
+  const std::int64_t n = (B - 1) * sb + (D - 1) * sd + (L - 1) * sl + 1;
+  x.host.resize(static_cast<std::size_t>(n) * corey::dtype_bytes(t));
+  for (std::int64_t i = 0; i < n; ++i) corey::store_from_f32(x.host.data(), t, i, std::nanf(""));
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t d = 0; d < D; ++d)
+      for (std::int64_t l = 0; l < L; ++l) corey::store_from_f32(x.host.data(), t, b * sb + d * sd + l * sl, value(b, d, l));
+  x.dev = corey::cuda::DeviceBuffer(x.host.size());
+  x.dev.upload(x.host.data(), x.host.size());
+  return x;
+}
+
+Strided make_contiguous(DType t, std::int64_t B, std::int64_t D, std::int64_t L, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  return make_strided(t, B, D, L, L, D * L, 1,
+                      [&](std::int64_t, std::int64_t, std::int64_t) { return static_cast<float>(normal(rng)); });
+}
+
+Statistic token_hist(std::int64_t stride, int bins = 256, Units units = Units::nats) {
+  Statistic s;
+  s.estimator = Estimator::token_hist;
+  s.stride = stride;
+  s.bins = bins;
+  s.units = units;
+  return s;
+}
+
+// The device value against the CPU estimator (the reference): both sum in the same order with the same
+// operations, so only the device's log (within 1 ulp of glibc's) can move the last bits. The device value
+// must also be run-to-run identical.
+double require_cpu_match(corey::cuda::DeviceStatsOp& gpu, const Strided& x, const Statistic& s) {
+  corey::entropy::CpuStats cpu;
+  const double g = gpu.estimate(x.view(true), s).value;
+  const double c = cpu.estimate(x.view(false), s).value;
+  CAPTURE(corey::to_string(x.shape.dtype), x.shape.batch, x.shape.dim, x.shape.seqlen, x.shape.stride_d, s.stride,
+          s.bins, corey::entropy::to_string(s.units), g, c);
+  REQUIRE(std::abs(g - c) <= 1e-12 * std::abs(c));
+  REQUIRE(gpu.estimate(x.view(true), s).value == g);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("token_hist on the device matches the CPU estimator", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  struct Shape {
+    std::int64_t b, d, l;
+  };
+  // Ragged L (the last tile of a row is partial at stride 1 and 8), D not a multiple of a warp.
+  for (DType t : {DType::f32, DType::f16, DType::bf16}) {
+    for (Shape sh : {Shape{2, 64, 1000}, Shape{1, 37, 1001}, Shape{3, 130, 129}}) {
+      const Strided x = make_contiguous(t, sh.b, sh.d, sh.l, 11 + static_cast<std::uint64_t>(sh.d));
+      for (std::int64_t stride : {1, 8}) REQUIRE(require_cpu_match(*gpu, x, token_hist(stride)) > 0.0);
+    }
+  }
+  const Strided x = make_contiguous(DType::f32, 2, 64, 1000, 7);
+  for (Units units : {Units::bits, Units::normalized}) require_cpu_match(*gpu, x, token_hist(8, 256, units));
+}
+
+TEST_CASE("token_hist: every tile width, many tiles per block, the largest and smallest K", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  // K 8192 fills the shared histogram with one token per tile; K 1 and 16 allow 32 tokens per tile.
+  const Strided x = make_contiguous(DType::f32, 2, 300, 257, 21);
+  for (int bins : {1, 16, 8192})
+    for (std::int64_t stride : {1, 8}) require_cpu_match(*gpu, x, token_hist(stride, bins));
+  // 80 000 tokens of 16 channels: 32-token tiles, each block loops over many of them.
+  const Strided tall = make_contiguous(DType::bf16, 2, 16, 40000, 22);
+  require_cpu_match(*gpu, tall, token_hist(1));
+  require_cpu_match(*gpu, tall, token_hist(8, 64));
+}
+
+TEST_CASE("token_hist reads padded and strided views", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  std::mt19937_64 rng(31);
+  std::student_t_distribution<double> student(3.0);
+  const auto draw = [&](std::int64_t, std::int64_t, std::int64_t) { return static_cast<float>(student(rng)); };
+  for (DType t : {DType::f32, DType::bf16}) {
+    // Channel rows padded to a multiple of 64 tokens (the model's u), batch rows padded further.
+    const std::int64_t B = 2, D = 48, L = 300, sd = 320;
+    const Strided padded = make_strided(t, B, D, L, sd, D * sd + 40, 1, draw);
+    for (std::int64_t stride : {1, 8}) require_cpu_match(*gpu, padded, token_hist(stride));
+    // Time steps two elements apart (an interleaved tensor).
+    const Strided interleaved = make_strided(t, 1, 40, 200, 400, 16000, 2, draw);
+    for (std::int64_t stride : {1, 8}) require_cpu_match(*gpu, interleaved, token_hist(stride));
+  }
+}
+
+TEST_CASE("token_hist drops tokens with span < 1e-8 and is 0 when none remain", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  corey::entropy::CpuStats cpu;
+  const std::int64_t B = 2, D = 70, L = 515;
+  for (DType t : {DType::f32, DType::f16, DType::bf16}) {
+    for (std::int64_t stride : {1, 8}) {
+      std::mt19937_64 rng(41);
+      std::normal_distribution<double> normal(0.0, 1.0);
+      // Sampled token i: i % 4 == 0 constant, 1: span 5e-9 (dropped), 2: span 3e-8 in fp32 (kept), 3: random.
+      const Strided mixed = make_strided(t, B, D, L, L, D * L, 1, [&](std::int64_t, std::int64_t d, std::int64_t l) {
+        const double r = normal(rng);
+        if (l % stride != 0) return static_cast<float>(r);
+        switch ((l / stride) % 4) {
+          case 0: return 0.75f;
+          case 1: return d % 2 == 0 ? 0.0f : 5e-9f;
+          case 2: return d % 3 == 0 ? 0.0f : 3e-8f;
+          default: return static_cast<float>(r);
+        }
+      });
+      REQUIRE(require_cpu_match(*gpu, mixed, token_hist(stride)) > 0.0);
+      // Every sampled token constant (the rest of the tensor is not): 0 on both.
+      const Strided flat = make_strided(t, B, D, L, L, D * L, 1, [&](std::int64_t b, std::int64_t d, std::int64_t l) {
+        return l % stride == 0 ? static_cast<float>(b + l) : static_cast<float>(d);
+      });
+      REQUIRE(cpu.estimate(flat.view(false), token_hist(stride)).value == 0.0);
+      REQUIRE(gpu->estimate(flat.view(true), token_hist(stride)).value == 0.0);
+    }
+  }
+  // One channel: every token's span is 0.
+  const Strided one = make_contiguous(DType::f32, 1, 1, 100, 42);
+  REQUIRE(gpu->estimate(one.view(true), token_hist(1)).value == 0.0);
+}
+
+TEST_CASE("token_hist refuses non-finite sampled values and stays usable", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  corey::entropy::CpuStats cpu;
+  const std::int64_t B = 2, D = 40, L = 100;
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+    for (std::int64_t t_bad : {16, 3}) {  // sampled at stride 8 / not sampled
+      std::mt19937_64 rng(51);
+      std::normal_distribution<double> normal(0.0, 1.0);
+      const Strided x = make_strided(DType::bf16, B, D, L, L, D * L, 1, [&](std::int64_t b, std::int64_t d, std::int64_t l) {
+        return b == 1 && d == 5 && l == t_bad ? bad : static_cast<float>(normal(rng));
+      });
+      CAPTURE(bad, t_bad);
+      if (t_bad % 8 == 0) {
+        REQUIRE_THROWS_AS(cpu.estimate(x.view(false), token_hist(8)), corey::Error);
+        REQUIRE_THROWS_AS(gpu->estimate(x.view(true), token_hist(8)), corey::Error);
+      } else {
+        require_cpu_match(*gpu, x, token_hist(8));
+      }
+      REQUIRE_THROWS_AS(gpu->estimate(x.view(true), token_hist(1)), corey::Error);
+    }
+  }
+  require_cpu_match(*gpu, make_contiguous(DType::f32, 1, 32, 64, 52), token_hist(1));
+}
+
+TEST_CASE("token_hist refuses more sampled tokens than its workspace, naming the limit", "[gpu][stats][token_hist]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  const std::int64_t limit = std::int64_t{1} << 20;
+  corey::cuda::DeviceBuffer zeros(static_cast<std::size_t>(limit + 1) * sizeof(float));
+  zeros.fill_bytes(0);
+  // One channel, so every token is dropped: 0 at the limit.
+  REQUIRE(gpu->estimate(corey::entropy::contiguous_view(zeros.data(), DType::f32, 1, 1, limit), token_hist(1)).value ==
+          0.0);
+  REQUIRE(gpu->estimate(corey::entropy::contiguous_view(zeros.data(), DType::f32, 1, 1, limit + 1), token_hist(2)).value ==
+          0.0);
+  bool refused = false;
+  try {
+    gpu->estimate(corey::entropy::contiguous_view(zeros.data(), DType::f32, 1, 1, limit + 1), token_hist(1));
+  } catch (const corey::Error& e) {
+    refused = std::string(e.what()).find("1048576") != std::string::npos;
+  }
+  REQUIRE(refused);
+}
+
+TEST_CASE("token_hist picks the CPU's chunk on the host-free path and inside a CUDA graph", "[gpu][stats][token_hist]") {
+  struct Stream {
+    cudaStream_t s = nullptr;
+    ~Stream() { cudaStreamDestroy(s); }
+  } stream;
+  REQUIRE(cudaStreamCreateWithFlags(&stream.s, cudaStreamNonBlocking) == cudaSuccess);
+  auto gpu = corey::cuda::make_stats_op(0, stream.s);
+  corey::entropy::CpuStats cpu;
+  std::mt19937_64 rng(61);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  // The model's u: (1, D, L) with channel rows padded to 64 tokens, bf16.
+  const Strided u = make_strided(DType::bf16, 1, 96, 1000, 1024, 96 * 1024, 1,
+                                 [&](std::int64_t, std::int64_t, std::int64_t) { return static_cast<float>(normal(rng)); });
+  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);  // the upload ran on the legacy stream
+  const Statistic s = token_hist(8);
+  const double h = cpu.estimate(u.view(false), s).value;
+  corey::cuda::DeviceBuffer hq(8);
+  float* h_dev = static_cast<float*>(hq.data());
+  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
+  for (double h_ref : {h, 2.0 * h, 8.0}) {
     corey::entropy::ChunkRule rule;
-    REQUIRE(gpu->choose_chunk(x.view(true, 1, D, L, DType::bf16), s, rule).chunk ==
-            cpu.choose_chunk(x.view(false, 1, D, L, DType::bf16), s, rule).chunk);
-    corey::cuda::DeviceBuffer hq(8);
-    REQUIRE_THROWS_AS(gpu->choose_chunk_into(x.view(true, 1, D, L, DType::bf16), s, rule, static_cast<float*>(hq.data()),
-                                             reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4)),
-                      corey::Error);
+    rule.h_ref = h_ref;
+    const auto want = cpu.choose_chunk(u.view(false), s, rule);
+    CAPTURE(h_ref, want.chunk);
+    REQUIRE(gpu->choose_chunk(u.view(true), s, rule).chunk == want.chunk);
+
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    REQUIRE(cudaStreamBeginCapture(stream.s, cudaStreamCaptureModeGlobal) == cudaSuccess);
+    gpu->choose_chunk_into(u.view(true), s, rule, h_dev, q_dev);
+    REQUIRE(cudaStreamEndCapture(stream.s, &graph) == cudaSuccess);
+    REQUIRE(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess);
+    for (int replay = 0; replay < 2; ++replay) {
+      hq.fill_bytes(0);
+      REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+      REQUIRE(cudaGraphLaunch(exec, stream.s) == cudaSuccess);
+      REQUIRE(cudaStreamSynchronize(stream.s) == cudaSuccess);
+      float got_h = 0.0f;
+      std::int32_t got_q = 0;
+      hq.download(&got_h, sizeof(got_h));
+      hq.download(&got_q, sizeof(got_q), 4);
+      REQUIRE(got_q == want.chunk);
+      REQUIRE(got_h == Approx(want.entropy.value).epsilon(1e-6));
+    }
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
   }
 }
