@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -477,6 +478,9 @@ cudaGraphExec_t capture(const std::vector<cc::ScanParams>& plan, DType t) {
   return e;
 }
 
+// `launch` (one launch per chunk) plain and as a CUDA Graph, with the chunks chained by programmatic dependent
+// launch (what ScanRunner plans on sm_90) and without (every launch a full stream dependency), against one
+// `single` launch; the PDL graph's output and final state are checked bitwise against `single` at every Q.
 Json section_launch(cc::ScanRunner& runner) {
   Json rows = Json::array();
   struct S {
@@ -484,29 +488,61 @@ Json section_launch(cc::ScanRunner& runner) {
   };
   std::vector<S> shapes = {{1536, 16384}, {5120, 16384}, {2048, 65536}};
   if (g_quick) shapes = {{1536, 16384}};
+  auto graph_time = [](const std::vector<cc::ScanParams>& plan) {
+    cudaGraphExec_t e = capture(plan, DType::f32);
+    const Timing t = measure([&] { cc::check(cudaGraphLaunch(e, cc::backend_stream(0)), "cudaGraphLaunch"); }, false);
+    cudaGraphExecDestroy(e);
+    return t;
+  };
   for (const S& s : shapes) {
     Problem pr(1, s.d, s.l, DType::f32, false, true);
-    const auto single_plan = runner.plan(pr.p, cfg(ChunkMode::single, 0), 0);
+    ScanProblem single = pr.p;
+    single.out = pr.out2.data();
+    const auto single_plan = runner.plan(single, cfg(ChunkMode::single, 0), 0);
     const Timing ts = measure([&] { launch_plan(single_plan, DType::f32); }, false);
+    cc::synchronize();
+    std::vector<float> h_single(static_cast<std::size_t>(s.d * 16));
+    pr.hT.download(h_single.data(), h_single.size() * sizeof(float));
     for (std::int64_t q : {32, 64, 128, 256, 512, 1024, 2048, 4096}) {
       const auto plan = runner.plan(pr.p, cfg(ChunkMode::launch, q), q);
+      std::vector<cc::ScanParams> serial = plan;
+      for (cc::ScanParams& k : serial) k.pdl_trigger = k.pdl_dependent = false;
+      const bool pdl = plan.size() > 1 && plan.back().pdl_dependent;
       const Timing tl = measure([&] { launch_plan(plan, DType::f32); }, false);
-      cudaGraphExec_t e = capture(plan, DType::f32);
-      const Timing tg = measure([&] { cc::check(cudaGraphLaunch(e, cc::backend_stream(0)), "cudaGraphLaunch"); }, false);
-      cudaGraphExecDestroy(e);
+      const Timing tln = measure([&] { launch_plan(serial, DType::f32); }, false);
+      const Timing tgn = graph_time(serial);
+      const Timing tg = graph_time(plan);  // last, so out and hT hold the PDL graph's results
+      cc::synchronize();
+      std::vector<float> h(h_single.size());
+      pr.hT.download(h.data(), h.size() * sizeof(float));
       Json j = point_header(pr);
       j["chunk"] = q;
       j["launches"] = static_cast<std::int64_t>(plan.size());
+      j["programmatic_dependent_launch"] = pdl;
       j["single_time"] = ts.json();
       j["launch_time"] = tl.json();
       j["graph_time"] = tg.json();
+      j["launch_no_pdl_time"] = tln.json();
+      j["graph_no_pdl_time"] = tgn.json();
       j["launch_overhead_pct"] = 100.0 * (tl.batch_s / ts.batch_s - 1.0);
       j["graph_overhead_pct"] = 100.0 * (tg.batch_s / ts.batch_s - 1.0);
+      j["launch_no_pdl_overhead_pct"] = 100.0 * (tln.batch_s / ts.batch_s - 1.0);
+      j["graph_no_pdl_overhead_pct"] = 100.0 * (tgn.batch_s / ts.batch_s - 1.0);
       j["graph_per_boundary_us"] = plan.size() > 1 ? (tg.batch_s - ts.batch_s) / (plan.size() - 1) * 1e6 : 0.0;
-      std::printf("lnch D=%5ld L=%6ld Q=%5ld single %9.1f launch %9.1f (%+6.1f%%) graph %9.1f (%+6.1f%%)\n",
+      j["graph_no_pdl_per_boundary_us"] =
+          plan.size() > 1 ? (tgn.batch_s - ts.batch_s) / (plan.size() - 1) * 1e6 : 0.0;
+      const unsigned long long diff = differing_words(pr, pr.out.data(), pr.out2.data());
+      const bool h_equal = std::memcmp(h.data(), h_single.data(), h.size() * sizeof(float)) == 0;
+      j["graph_vs_single_differing_words"] = diff;
+      j["graph_vs_single_final_state_equal"] = h_equal;
+      std::printf("lnch D=%5ld L=%6ld Q=%5ld single %9.1f launch %9.1f (%+6.1f%%, no PDL %+6.1f%%) graph %9.1f "
+                  "(%+6.1f%%, no PDL %+6.1f%%) %s\n",
                   static_cast<long>(s.d), static_cast<long>(s.l), static_cast<long>(q), ts.batch_s * 1e6,
-                  tl.batch_s * 1e6, j["launch_overhead_pct"].get<double>(), tg.batch_s * 1e6,
-                  j["graph_overhead_pct"].get<double>());
+                  tl.batch_s * 1e6, j["launch_overhead_pct"].get<double>(),
+                  j["launch_no_pdl_overhead_pct"].get<double>(), tg.batch_s * 1e6,
+                  j["graph_overhead_pct"].get<double>(), j["graph_no_pdl_overhead_pct"].get<double>(),
+                  diff == 0 && h_equal ? "bitwise = single" : "DIFFERS FROM SINGLE");
+      std::fflush(stdout);
       rows.push_back(j);
     }
   }
@@ -627,7 +663,8 @@ Json section_stats_timing(cc::ScanRunner& runner) {
                       {"hist", Estimator::hist, 8},
                       {"cheap_proxy", Estimator::cheap_proxy, 1},
                       {"variance_proxy", Estimator::variance_proxy, 1},
-                      {"kurtosis_proxy", Estimator::kurtosis_proxy, 1}};
+                      {"kurtosis_proxy", Estimator::kurtosis_proxy, 1},
+                      {"token_hist", Estimator::token_hist, 8}};
   struct S {
     std::int64_t d, l;
     DType t;
@@ -701,7 +738,7 @@ Json section_stats_timing(cc::ScanRunner& runner) {
                        {"time_stride_2", 0, 1, D, L / 2, D * L, L, 2}};
     for (const V& v : views) {
       for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
-                          Estimator::kurtosis_proxy}) {
+                          Estimator::kurtosis_proxy, Estimator::token_hist}) {
         for (std::int64_t stride : {1, 3}) {
           corey::entropy::Statistic st;
           st.estimator = e;

@@ -2,10 +2,18 @@
 // its 16 states, CH channels per block, time tiles of kTile tokens staged in shared memory (double-buffered
 // cp.async) independently of the chunk size, the recurrence in fully unrolled sub-blocks of kSub tokens, and the
 // canonical operation order of §1.3 so the output bits do not depend on how the sequence is chunked.
+//
+// Programmatic dependent launch (sm_90) between the chunk launches of the `launch` mode: a launch with
+// pdl_trigger lets its successor start at entry, and a dependent launch (pdl_dependent) stages and preprocesses
+// its first tile before it waits for its predecessor (griddepcontrol.wait returns once the predecessor has
+// completed and its writes are visible). Only then does it read Q from memory and h_in, and it writes global
+// memory only after that, so the ping-pong WAR hazard (chunk k+1 writes the buffer chunk k reads) cannot occur
+// whatever the trigger point: the trigger only lets the successor's prologue run early.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -85,6 +93,17 @@ __device__ __forceinline__ void store_if(__nv_bfloat16* ptr, __nv_bfloat16 v, bo
                "h"(__bfloat16_as_ushort(v)), "r"(static_cast<int>(pred)) : "memory");
 }
 
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+__device__ __forceinline__ void trigger_dependent_launch() {
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+}
+__device__ __forceinline__ void wait_for_prior_grid() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
+#else
+// Before sm_90 the host never launches dependent grids (ScanRunner checks the compute capability).
+__device__ __forceinline__ void trigger_dependent_launch() {}
+__device__ __forceinline__ void wait_for_prior_grid() {}
+#endif
+
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src_bytes) {
   const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(src_bytes));
@@ -129,9 +148,11 @@ __device__ __forceinline__ void stage_rows(char* dst, int dst_row, const T* base
   }
 }
 
-template <typename T, bool kConstBC, int kLanes>
+// kDependent: launched with programmatic dependent launch right after the launch whose h_out is this h_in.
+template <typename T, bool kConstBC, int kLanes, bool kDependent>
 __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanParams p) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
+  if (p.pdl_trigger) trigger_dependent_launch();
   extern __shared__ __align__(16) char smem[];
   const int ch = p.channels_per_block;
   const Smem lay(sizeof(T), kConstBC, ch);
@@ -145,11 +166,18 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
   const int d = d0 + c;
   const int grp = d0 / (p.dim / p.groups);
 
-  std::int64_t q = p.q_ptr ? static_cast<std::int64_t>(*p.q_ptr) : p.q;
-  if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
-  if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
-  const std::int64_t local_chunks = (p.len + q - 1) / q;  // chunks of this launch
-  const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
+  // What an earlier launch may write: Q from memory and the incoming state; everything this launch writes comes
+  // after them. A dependent launch reads them once its predecessor has completed, at L2 (.cg): this SM's L1 may
+  // still hold a line of the buffer from a chunk that read it before the predecessor overwrote it.
+  std::int64_t q = 0, local_chunks = 0, n_chunks = 0;
+  auto load_q = [&] {
+    q = p.q_ptr ? static_cast<std::int64_t>(kDependent ? __ldcg(p.q_ptr) : *p.q_ptr) : p.q;
+    if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
+    if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
+    local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
+    n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
+  };
+  if constexpr (!kDependent) load_q();
 
   const std::int64_t row = static_cast<std::int64_t>(b) * p.dim + d;
   float a2[kS], h[kS], b_const[kS], c_const[kS];
@@ -159,7 +187,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     b_const[k] = c_const[k] = 0.0f;
     const float a_raw = p.A[static_cast<std::int64_t>(d) * kN + n];
     a2[k] = __fmul_rn(p.a_is_log ? -expf(a_raw) : a_raw, kLog2e);
-    h[k] = p.h_in ? p.h_in[row * kN + n] : 0.0f;
+    h[k] = !kDependent && p.h_in ? p.h_in[row * kN + n] : 0.0f;  // a dependent launch loads it after the wait
     if constexpr (kConstBC) {
       const int g = d / (p.dim / p.groups);
       b_const[k] = Io<T>::load(static_cast<const T*>(p.B)[b * p.B_sb + g * p.B_sg + n * p.B_sn]);
@@ -258,6 +286,14 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
       }
     }
     __syncthreads();  // processed tile ready
+    if constexpr (kDependent) {
+      if (tile == 0) {
+        wait_for_prior_grid();
+        load_q();
+#pragma unroll
+        for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
+      }
+    }
 
     const float* dl_row = dlt + c * kTile;
     const float* du_row = dus + c * kTile;
@@ -370,8 +406,8 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     atomicAdd(p.tokens_counter, static_cast<unsigned long long>(p.len));
 }
 
-template <typename T, bool kConstBC, int kLanes>
-void prepare_typed() {
+template <typename T, bool kConstBC, int kLanes, bool kDependent>
+void prepare_kernel() {
   // The attribute belongs to the calling thread's current device, and `--devices` workers drive several.
   static std::mutex mutex;
   static std::set<int> prepared;
@@ -379,19 +415,43 @@ void prepare_typed() {
   check(cudaGetDevice(&device), "cudaGetDevice");
   std::lock_guard lock(mutex);
   if (prepared.count(device) != 0) return;
-  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes, kDependent>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize,
                              Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
         "cudaFuncSetAttribute(seq_scan_kernel)");
   prepared.insert(device);
 }
 
 template <typename T, bool kConstBC, int kLanes>
+void prepare_typed() {
+  prepare_kernel<T, kConstBC, kLanes, false>();
+  prepare_kernel<T, kConstBC, kLanes, true>();
+}
+
+template <typename T, bool kConstBC, int kLanes>
 void launch_typed(const ScanParams& p, cudaStream_t stream) {
-  prepare_typed<T, kConstBC, kLanes>();
   const Smem lay(sizeof(T), kConstBC, p.channels_per_block);
   const unsigned blocks = static_cast<unsigned>(p.batch) * static_cast<unsigned>(p.dim / p.channels_per_block);
-  seq_scan_kernel<T, kConstBC, kLanes><<<blocks, p.channels_per_block * kLanes, lay.total, stream>>>(p);
-  check(cudaGetLastError(), "seq_scan_kernel launch");
+  const unsigned threads = static_cast<unsigned>(p.channels_per_block * kLanes);
+  if (!p.pdl_dependent) {
+    prepare_kernel<T, kConstBC, kLanes, false>();
+    seq_scan_kernel<T, kConstBC, kLanes, false><<<blocks, threads, lay.total, stream>>>(p);
+    check(cudaGetLastError(), "seq_scan_kernel launch");
+    return;
+  }
+  // Captured into a graph, the attribute becomes a programmatic dependency edge.
+  prepare_kernel<T, kConstBC, kLanes, true>();
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(blocks);
+  cfg.blockDim = dim3(threads);
+  cfg.dynamicSmemBytes = static_cast<std::size_t>(lay.total);
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  check(cudaLaunchKernelEx(&cfg, seq_scan_kernel<T, kConstBC, kLanes, true>, p), "seq_scan_kernel launch (dependent)");
 }
 
 // Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).

@@ -13,8 +13,9 @@ inline constexpr int kScanMaxThreads = 256;  // threads per block
 // Raises the kernel's dynamic shared-memory limit (once per instantiation); call before graph capture.
 void prepare_seq_scan(IoType io, bool const_bc, int lanes);
 
-// Enqueues one launch on `stream` (B/C are treated as time-invariant when both have time stride 0).
-// Throws on a launch error; never synchronizes.
+// Enqueues one launch on `stream` (B/C are treated as time-invariant when both have time stride 0), with the
+// programmatic-stream-serialization attribute when params.pdl_dependent. Throws on a launch error; never
+// synchronizes.
 void launch_seq_scan(IoType io, const ScanParams& params, cudaStream_t stream);
 
 }  // namespace corey::cuda

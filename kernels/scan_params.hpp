@@ -52,6 +52,13 @@ struct ScanParams {
   // 16-byte cp.async staging allowed (time-contiguous, aligned rows); else an element-wise fallback.
   bool act_vec = false;  // u, delta, z
   bool bc_vec = false;   // B, C
+
+  // Programmatic dependent launch (sm_90) between consecutive launches of one plan on one stream. pdl_trigger:
+  // the next launch may become resident and run its prologue while this one runs. pdl_dependent: launched as a
+  // programmatic dependent of the launch issued immediately before it on the stream (which must be a scan
+  // launch); it reads h_in and Q from memory, and writes anything, only after that launch has completed.
+  bool pdl_trigger = false;
+  bool pdl_dependent = false;
 };
 
 }  // namespace corey::cuda

@@ -42,6 +42,10 @@ bool const_bc(const ScanProblem& p) { return p.B_stride.l == 0 && p.C_stride.l =
 ScanRunner::ScanRunner(int device) : device_(device) {
   set_device(device);
   check(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+  int cc_major = 0;
+  check(cudaDeviceGetAttribute(&cc_major, cudaDevAttrComputeCapabilityMajor, device),
+        "cudaDeviceGetAttribute(compute capability)");
+  programmatic_launch_ = cc_major >= 9;
   stream_ = backend_stream(device);
   check(cudaEventCreate(&ev_start_), "cudaEventCreate");
   check(cudaEventCreate(&ev_stop_), "cudaEventCreate");
@@ -194,6 +198,9 @@ std::vector<ScanParams> ScanRunner::plan(const ScanProblem& p, const ChunkConfig
     const std::int64_t n_chunks = scan::chunk_count(L, q);
     const std::int64_t state = p.batch * p.dim * kScanStates;
     ensure_workspace(state);
+    // `launch` chains its chunks with programmatic dependent launch (the next chunk stages its first tile while
+    // this one finishes); `reset` keeps the paper's independent launches.
+    const bool chain = chunk.mode == ChunkMode::launch && programmatic_launch_;
     for (std::int64_t c = 0; c < n_chunks; ++c) {
       ScanParams k;
       std::memcpy(static_cast<void*>(&k), &base, sizeof(k));
@@ -210,6 +217,8 @@ std::vector<ScanParams> ScanRunner::plan(const ScanProblem& p, const ChunkConfig
         k.h_in = c == 0 ? p.h0 : ping_ + ((c - 1) % 2) * state;
       }
       k.h_out = c == n_chunks - 1 ? p.hT : ping_ + (c % 2) * state;
+      k.pdl_trigger = chain && c + 1 < n_chunks;
+      k.pdl_dependent = chain && c > 0;
       set_vec(k);
       launches.push_back(k);
     }

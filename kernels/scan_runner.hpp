@@ -35,7 +35,9 @@ class ScanRunner {
   scan::ChunkReport collect();
 
   // The launches enqueue() issues for (problem, chunk) with host chunk size q (ignored by single/inkernel);
-  // their counters point at this runner's report. Benchmarks replay them with launch_seq_scan directly.
+  // their counters point at this runner's report. Benchmarks replay them with launch_seq_scan directly. On
+  // sm_90+ the `launch` chunks after the first are programmatic dependents of their predecessor
+  // (ScanParams::pdl_dependent), so a plan must be issued in order, back to back, on one stream.
   std::vector<ScanParams> plan(const scan::ScanProblem& problem, const scan::ChunkConfig& chunk, std::int64_t q);
 
   void set_launch_graph(bool enabled) { use_graph_ = enabled; }
@@ -55,6 +57,7 @@ class ScanRunner {
 
   int device_ = 0;
   int sm_count_ = 0;
+  bool programmatic_launch_ = false;  // the device supports programmatic dependent launch (sm_90+)
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ev_start_ = nullptr;
   cudaEvent_t ev_stop_ = nullptr;

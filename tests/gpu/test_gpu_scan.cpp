@@ -1,5 +1,8 @@
 // GPU tests of the CUDA `seq` scan: accuracy against the fp64 oracle of lib/scan, bitwise chunk invariance
-// across modes and chunk sizes, the chunk report, `reset` differing, strided inputs, device-chosen Q.
+// across modes and chunk sizes, the chunk report, `reset` differing, strided inputs, device-chosen Q, and the
+// programmatic-dependent-launch chaining of `launch` chunks.
+#include <cuda_runtime.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,6 +12,7 @@
 #include "cuda_backend.hpp"
 #include "scan/oracle_scan.hpp"
 #include "scan_case.hpp"
+#include "scan_runner.hpp"
 
 using corey::DType;
 using corey::gpu_test::ScanCase;
@@ -130,6 +134,83 @@ TEST_CASE("outputs and final states are bitwise equal across chunk sizes and mod
           const std::vector<float> h = c.hT();
           REQUIRE(std::memcmp(h.data(), ref_h.data(), h.size() * sizeof(float)) == 0);
         }
+      }
+    }
+    op->set_launch_graph(false);
+  }
+}
+
+TEST_CASE("launch chunks are chained by programmatic dependent launch on sm_90; reset, single, inkernel are not",
+          "[gpu][scan]") {
+  int major = 0;
+  REQUIRE(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0) == cudaSuccess);
+  const bool pdl = major >= 9;
+  corey::cuda::ScanRunner runner(0);
+  Shape s;
+  s.seqlen = 1000;
+  ScanCase c(s, 91);
+  // 1000 tokens in chunks of 300: launches of 300, 300, 300, 100.
+  const auto chained = runner.plan(c.problem, cfg(ChunkMode::launch, 300), 300);
+  REQUIRE(chained.size() == 4);
+  for (std::size_t i = 0; i < chained.size(); ++i) {
+    CAPTURE(i, pdl);
+    REQUIRE(chained[i].pdl_dependent == (pdl && i > 0));
+    REQUIRE(chained[i].pdl_trigger == (pdl && i + 1 < chained.size()));
+    // The dependent reads what its predecessor wrote.
+    if (i > 0) REQUIRE(chained[i].h_in == chained[i - 1].h_out);
+  }
+  const auto one = runner.plan(c.problem, cfg(ChunkMode::launch, 1000), 1000);
+  REQUIRE(one.size() == 1);
+  REQUIRE_FALSE(one[0].pdl_dependent);
+  REQUIRE_FALSE(one[0].pdl_trigger);
+  for (ChunkMode mode : {ChunkMode::reset, ChunkMode::single, ChunkMode::inkernel}) {
+    CAPTURE(corey::scan::to_string(mode));
+    for (const corey::cuda::ScanParams& k : runner.plan(c.problem, cfg(mode, 300), 300)) {
+      REQUIRE_FALSE(k.pdl_dependent);
+      REQUIRE_FALSE(k.pdl_trigger);
+    }
+  }
+}
+
+TEST_CASE("chained launch chunks on a multi-wave grid equal the single call bitwise, checkpoints included",
+          "[gpu][scan]") {
+  // 4 × 1536 rows: the runner's channel choice gives 256 blocks, more than an H200's 132 SMs hold one at a time,
+  // so a chunk's successor becomes resident (and stages its first tile) while blocks of this chunk still run.
+  auto op = corey::cuda::make_scan_op(0);
+  for (DType t : {DType::f32, DType::bf16}) {
+    Shape s;
+    s.batch = 4;
+    s.dim = 1536;
+    s.seqlen = 777;  // ragged against the tile and every Q below
+    s.dtype = t;
+    ScanCase c(s, 101);
+    op->run(c.problem, cfg(ChunkMode::single, 0));
+    const std::vector<std::uint8_t> ref_out = c.out_bytes();
+    const std::vector<float> ref_h = c.hT();
+    for (std::int64_t q : {64, 200}) {
+      const std::int64_t n_chunks = corey::scan::chunk_count(s.seqlen, q);
+      const std::size_t n = static_cast<std::size_t>(s.batch * s.dim * n_chunks * 16);
+      corey::cuda::DeviceBuffer ck_ref(n * sizeof(float)), ck(n * sizeof(float));
+      ck_ref.fill_bytes(0xff);
+      corey::scan::ScanProblem p = c.problem;
+      p.checkpoints = static_cast<float*>(ck_ref.data());
+      op->set_launch_graph(false);
+      op->run(p, cfg(ChunkMode::inkernel, q));
+      std::vector<float> a(n), b(n);
+      ck_ref.download(a.data(), n * sizeof(float));
+      p.checkpoints = static_cast<float*>(ck.data());
+      for (bool graph : {false, true}) {
+        CAPTURE(corey::to_string(t), q, graph);
+        op->set_launch_graph(graph);
+        c.poison_outputs();
+        ck.fill_bytes(0xff);
+        const ChunkReport r = op->run(p, cfg(ChunkMode::launch, q));
+        require_honoured(r, s.seqlen, q);
+        REQUIRE(c.out_bytes() == ref_out);
+        const std::vector<float> h = c.hT();
+        REQUIRE(std::memcmp(h.data(), ref_h.data(), h.size() * sizeof(float)) == 0);
+        ck.download(b.data(), n * sizeof(float));
+        REQUIRE(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
       }
     }
     op->set_launch_graph(false);
