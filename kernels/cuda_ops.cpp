@@ -33,6 +33,7 @@ class CudaScanOp final : public DeviceScanOp {
   ScanRunner runner_;
 };
 
+constexpr int kMaxBins = 8192;
 // token_hist keeps one double per sampled token on the device (8 MiB): batch · ceil(seqlen / stride) ≤ 2^20,
 // e.g. a 1M-token prompt at stride 1 or 8M at stride 8.
 constexpr std::int64_t kMaxTokenHistTokens = std::int64_t{1} << 20;
@@ -66,7 +67,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     stream_ = stream ? stream : backend_stream(device);
     ws_.blocks = stats_grid_blocks();
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
-    hist_ = DeviceBuffer(stats_hist_entries() * sizeof(unsigned long long));
+    hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
     token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
     misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
     hist_.fill_bytes(0);
@@ -153,8 +154,8 @@ class CudaStatsOp final : public DeviceStatsOp {
     set_device(device_);
     if (!x.data && x.batch * x.dim * x.seqlen > 0) throw_usage_error("statistic: tensor data is null");
     if (s.stride < 1) throw_usage_error("statistic: stride must be >= 1 (got " + std::to_string(s.stride) + ")");
-    if (s.bins < 1 || s.bins > kStatsMaxBins)
-      throw_usage_error("statistic: bins must be in [1, " + std::to_string(kStatsMaxBins) + "] on the CUDA backend");
+    if (s.bins < 1 || s.bins > kMaxBins)
+      throw_usage_error("statistic: bins must be in [1, " + std::to_string(kMaxBins) + "] on the CUDA backend");
     if (s.estimator == entropy::Estimator::token_hist &&
         x.batch * ((x.seqlen + s.stride - 1) / s.stride) > kMaxTokenHistTokens)
       throw_usage_error("statistic token_hist: " + std::to_string(x.batch * ((x.seqlen + s.stride - 1) / s.stride)) +

@@ -30,13 +30,6 @@ constexpr int kScalarUnroll = 8;  // element loads in flight per thread on the s
 constexpr int kMaxCopiedBins = 1024;
 constexpr int kMaxHistBytes = 32768;  // the largest dynamic shared histogram (1024 bins × 8 copies, 8192 × 1)
 constexpr int kMaxBlocksPerSm = 4;
-// Bytes of the tensor each block reads at least: a small tensor (a routed layer's u is a few MB, L2-resident)
-// gets few blocks, so the per-block reductions, tickets and histogram flushes stay cheap and a concurrent
-// kernel (the model's projections, on another stream) keeps most SMs.
-constexpr std::int64_t kBytesPerBlock = 64 * 1024;
-// Blocks flush their histograms into this many global copies (block b into copy b mod copies): with one copy,
-// every block's atomics hit the same few cache lines and serialize in L2.
-constexpr int kGlobalHistCopies = 32;
 
 struct Part1 {
   float lo, hi;
@@ -188,10 +181,6 @@ __device__ float min_f(float a, float b) { return fminf(a, b); }
 __device__ float max_f(float a, float b) { return fmaxf(a, b); }
 __device__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
-__device__ int global_hist_copies(int bins) {
-  return bins <= kMaxCopiedBins ? min(kGlobalHistCopies, static_cast<int>(gridDim.x)) : 1;
-}
-
 __device__ std::int64_t sampled_count(const StatsParams& p) {
   return p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
 }
@@ -334,11 +323,10 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
       atomicAdd(&mine[static_cast<int>(f)], 1u);
     });
     __syncthreads();
-    unsigned long long* global = ws.hist + (blockIdx.x % global_hist_copies(p.bins)) * p.bins;
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
       unsigned int c = 0;
       for (int w = 0; w < copies; ++w) c += shist[w * p.bins + i];
-      if (c) atomicAdd(&global[i], static_cast<unsigned long long>(c));
+      if (c) atomicAdd(&ws.hist[i], static_cast<unsigned long long>(c));
     }
   } else {
     double c2 = 0.0, c4 = 0.0;
@@ -362,16 +350,8 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
     const double eps = ebits ? 1e-8 : 1e-10;
     const double total = static_cast<double>(n) + eps;
     double term = 0.0;
-    const int copies = global_hist_copies(p.bins);
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
-      // Every other block has finished and fenced: plain L2 reads, then re-zero for the next run.
-      unsigned long long count = 0;
-      for (int k = 0; k < copies; ++k) {
-        unsigned long long* slot = ws.hist + k * p.bins + i;
-        count += __ldcg(slot);
-        *slot = 0ull;
-      }
-      const double c = static_cast<double>(count);
+      const double c = static_cast<double>(atomicExch(&ws.hist[i], 0ull));  // read and re-zero
       const double q = c / total;
       if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
     }
@@ -665,10 +645,6 @@ int stats_grid_blocks() {
   return sms * std::max(per_sm, 1);
 }
 
-std::size_t stats_hist_entries() {
-  return static_cast<std::size_t>(std::max(kStatsMaxBins, kGlobalHistCopies * kMaxCopiedBins));
-}
-
 std::size_t stats_partials_bytes(int blocks) {
   static_assert(sizeof(Summary) <= sizeof(Part1), "the summary occupies one partial slot");
   return static_cast<std::size_t>(blocks + 1) * sizeof(Part1) + static_cast<std::size_t>(blocks) * sizeof(Part2);
@@ -683,14 +659,9 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
     }
     return;
   }
-  // The bytes the sampled elements occupy (a strided read still moves whole 32-byte sectors).
-  const std::int64_t eb = element_bytes(p.io);
-  const std::int64_t per_element = std::max(eb, std::min(p.stride * p.sl * eb, std::int64_t{32}));
-  const std::int64_t touched = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride) * per_element;
-  const int cap = static_cast<int>(std::clamp<std::int64_t>((touched + kBytesPerBlock - 1) / kBytesPerBlock, 1, ws.blocks));
-  const Geometry g = geometry(p, cap);
+  const Geometry g = geometry(p, ws.blocks);
   // Both passes use the same grid: the summary and the pass-2 partials sit behind gridDim.x pass-1 partials.
-  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, cap));
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
   switch (p.io) {
     case IoType::f32: launch_typed<IoType::f32>(p, g, ws, blocks, stream); break;
     case IoType::f16: launch_typed<IoType::f16>(p, g, ws, blocks, stream); break;

@@ -41,7 +41,7 @@ struct StatsParams {
 // Device workspace of the statistics pipeline; zero-initialised once, left zeroed by every run.
 struct StatsWorkspace {
   void* partials = nullptr;              // per-block pass-1 and pass-2 partial results
-  unsigned long long* hist = nullptr;    // stats_hist_entries() counters (copies of the bins)
+  unsigned long long* hist = nullptr;    // bins counters
   unsigned int* ticket = nullptr;        // last-block detection
   double* result = nullptr;              // [H in units, native value, non-finite count]
   int blocks = 0;                        // the most blocks a launch uses (partials are sized for it)
@@ -55,12 +55,7 @@ struct StatsWorkspace {
 // capped at a few per SM); StatsWorkspace::blocks.
 int stats_grid_blocks();
 
-// The most histogram bins the device statistics take.
-constexpr int kStatsMaxBins = 8192;
-
 std::size_t stats_partials_bytes(int blocks);
-// Entries (unsigned 64-bit counters) of StatsWorkspace::hist: several copies of the histogram for small K.
-std::size_t stats_hist_entries();
 
 // Pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
 // (histogram or central moments); the last block of the last pass reduces and applies the rule. token_hist is
