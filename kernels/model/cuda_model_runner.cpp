@@ -21,7 +21,7 @@ struct CudaModelRunner::LayerSlots {
 
 namespace {
 
-constexpr int kStates = 16;
+constexpr int kStates = kModelStates;
 // Pinned ring of token ids: back-to-back enqueues write a fresh slot while earlier copies are in flight; the
 // host waits for the stream once per lap, before a slot is reused.
 constexpr int kDecodeIdSlots = 256;
@@ -34,8 +34,6 @@ char* at(const DeviceBuffer& buffer, std::int64_t byte_offset) { return static_c
 
 CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights, DType dtype) : device_(device) {
   const model::MambaConfig& c = weights.config;
-  if (c.d_state != kStates)
-    throw_usage_error("CUDA model: d_state must be 16 (the seq scan's state count), got " + std::to_string(c.d_state));
   if (c.d_conv < 1 || c.d_conv > kMaxDecodeConv)
     throw_usage_error("CUDA model: d_conv must be in [1, " + std::to_string(kMaxDecodeConv) + "] (the decode kernel's "
                       "conv window), got " + std::to_string(c.d_conv));
@@ -104,7 +102,7 @@ void CudaModelRunner::check_ids(std::span<const std::int32_t> ids) const {
 
 void CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32) {
   const model::MambaConfig& c = weights_.config;
-  const std::int64_t D = c.d_inner, M = c.d_model, P = c.x_proj_rows();
+  const std::int64_t D = c.d_inner, M = c.d_model, P = c.dt_rank + 2 * kStates;  // x_proj rows, states padded
   auto sized = [](std::int64_t bytes) { return DeviceBuffer(static_cast<std::size_t>(bytes)); };
   if (L > cap_tokens_) {
     const std::int64_t ld = padded_tokens(L);
@@ -148,7 +146,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   const model::MambaConfig& c = weights_.config;
   const std::int64_t L = static_cast<std::int64_t>(ids.size());
   const std::int64_t M = c.d_model, D = c.d_inner, K = c.d_conv, R = c.dt_rank, V = c.vocab_size;
-  const std::int64_t P = c.x_proj_rows();
+  const std::int64_t P = R + 2 * kStates;  // x_proj rows, states padded
   const std::int64_t rows = options.all_logits ? L : 1;
   const bool hook = options.hook && !rule;
   const std::int64_t Lp = padded_tokens(L);  // row stride of the channel-major activations
