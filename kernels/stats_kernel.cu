@@ -181,6 +181,13 @@ __device__ float min_f(float a, float b) { return fminf(a, b); }
 __device__ float max_f(float a, float b) { return fmaxf(a, b); }
 __device__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
+// The paper's bin index of a finite value: fp32 arithmetic with every operation rounded to nearest (no
+// contraction), so it equals the CPU estimator's index bit for bit.
+__device__ __forceinline__ int paper_bin(float v, float lo, float denom, float k, float kmax) {
+  const float scaled = __fmul_rn(__fdiv_rn(__fsub_rn(v, lo), denom), k);
+  return static_cast<int>(fminf(fmaxf(floorf(scaled), 0.0f), kmax));
+}
+
 __device__ std::int64_t sampled_count(const StatsParams& p) {
   return p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
 }
@@ -312,15 +319,13 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
     unsigned int* mine = shist + (copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
     for (int i = threadIdx.x; i < copies * p.bins; i += kThreads) shist[i] = 0;
     __syncthreads();
-    // The paper's bin index: fp32 arithmetic, the denominator formed in double and rounded to fp32.
+    // The denominator formed in double and rounded to fp32, as the paper's code does.
     const float denom = static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8);
     const float k = static_cast<float>(p.bins);
     const float kmax = static_cast<float>(p.bins - 1);
     for_each<io>(p, g, [&](float v) {
       if (!isfinite(v)) return;
-      const float scaled = __fmul_rn(__fdiv_rn(__fsub_rn(v, s.lo), denom), k);
-      const float f = fminf(fmaxf(floorf(scaled), 0.0f), kmax);
-      atomicAdd(&mine[static_cast<int>(f)], 1u);
+      atomicAdd(&mine[paper_bin(v, s.lo, denom, k, kmax)], 1u);
     });
     __syncthreads();
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
@@ -477,9 +482,7 @@ __global__ void __launch_bounds__(kThreads) stats_token_hist(const StatsParams p
       unsigned int* h = shist + j * p.bins;
       for_token_channels<io>(col, p.sd, p.dim, group, groups, [&](float v) {
         if (!isfinite(v)) return;
-        const float scaled = __fmul_rn(__fdiv_rn(__fsub_rn(v, tlo), denom), k);
-        const float f = fminf(fmaxf(floorf(scaled), 0.0f), kmax);
-        atomicAdd(&h[static_cast<int>(f)], 1u);
+        atomicAdd(&h[paper_bin(v, tlo, denom, k, kmax)], 1u);
       });
     }
     __syncthreads();
