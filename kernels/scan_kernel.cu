@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "cuda_check.hpp"
+#include "programmatic_launch.cuh"
 #include "scan_kernel.hpp"
 
 namespace corey::cuda {
@@ -93,17 +94,6 @@ __device__ __forceinline__ void store_if(__nv_bfloat16* ptr, __nv_bfloat16 v, bo
                "h"(__bfloat16_as_ushort(v)), "r"(static_cast<int>(pred)) : "memory");
 }
 
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-__device__ __forceinline__ void trigger_dependent_launch() {
-  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-}
-__device__ __forceinline__ void wait_for_prior_grid() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
-#else
-// Before sm_90 the host never launches dependent grids (ScanRunner checks the compute capability).
-__device__ __forceinline__ void trigger_dependent_launch() {}
-__device__ __forceinline__ void wait_for_prior_grid() {}
-#endif
-
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src_bytes) {
   const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(src_bytes));
@@ -152,7 +142,7 @@ __device__ __forceinline__ void stage_rows(char* dst, int dst_row, const T* base
 template <typename T, bool kConstBC, int kLanes, bool kDependent>
 __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanParams p) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
-  if (p.pdl_trigger) trigger_dependent_launch();
+  if (p.pdl_trigger) pdl_trigger();
   extern __shared__ __align__(16) char smem[];
   const int ch = p.channels_per_block;
   const Smem lay(sizeof(T), kConstBC, ch);
@@ -288,7 +278,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     __syncthreads();  // processed tile ready
     if constexpr (kDependent) {
       if (tile == 0) {
-        wait_for_prior_grid();
+        pdl_wait();
         load_q();
 #pragma unroll
         for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
@@ -439,19 +429,9 @@ void launch_typed(const ScanParams& p, cudaStream_t stream) {
     check(cudaGetLastError(), "seq_scan_kernel launch");
     return;
   }
-  // Captured into a graph, the attribute becomes a programmatic dependency edge.
   prepare_kernel<T, kConstBC, kLanes, true>();
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(blocks);
-  cfg.blockDim = dim3(threads);
-  cfg.dynamicSmemBytes = static_cast<std::size_t>(lay.total);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  check(cudaLaunchKernelEx(&cfg, seq_scan_kernel<T, kConstBC, kLanes, true>, p), "seq_scan_kernel launch (dependent)");
+  launch_pdl(seq_scan_kernel<T, kConstBC, kLanes, true>, blocks, threads, static_cast<std::size_t>(lay.total), stream,
+             "seq_scan_kernel launch (dependent)", p);
 }
 
 // Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).

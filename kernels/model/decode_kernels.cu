@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "cuda_check.hpp"
 #include "model_device.cuh"
+#include "programmatic_launch.cuh"
 
 namespace corey::cuda {
 namespace {
@@ -24,11 +25,6 @@ __device__ __forceinline__ float ex2_approx(float x) {
   asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
   return y;
 }
-
-// Programmatic dependent launch (sm_90). trigger: the next kernel may start its prologue (it becomes resident
-// once every block of this one has triggered or exited). wait: the preceding kernels' results are visible.
-__device__ __forceinline__ void pdl_trigger() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
-__device__ __forceinline__ void pdl_wait() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
 
 // Activations and states written by earlier kernels are read at L2 (.cg): kernels overlap under programmatic
 // launch, so an SM's L1 may still hold a line of an earlier layer's or token's value.
@@ -403,23 +399,6 @@ std::size_t floats_bytes(std::int64_t n) { return static_cast<std::size_t>((n + 
 // layer's (H200, mamba-130m/370m: the entry trigger took fp32 from 295/785 to 277/748 µs per token and bf16
 // from 240/679 to 273/748).
 bool trigger_at_entry(const DecodeShape& s) { return s.io == IoType::f32; }
-
-// Launches with the programmatic-stream-serialization attribute (captured into graphs as programmatic edges).
-template <typename... Params, typename... Args>
-void launch_pdl(void (*kernel)(Params...), unsigned blocks, unsigned threads, std::size_t smem, cudaStream_t stream,
-                const char* what, Args&&... args) {
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(blocks);
-  cfg.blockDim = dim3(threads);
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  check(cudaLaunchKernelEx(&cfg, kernel, std::forward<Args>(args)...), what);
-}
 
 }  // namespace
 
