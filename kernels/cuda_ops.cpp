@@ -34,6 +34,8 @@ class CudaScanOp final : public DeviceScanOp {
 };
 
 constexpr int kMaxBins = 8192;
+// Histogram counters: 32 spread copies of up to 1024 bins (fewer copies of more bins).
+constexpr int kHistCounters = 32 * 1024;
 // token_hist keeps one double per sampled token on the device (8 MiB): batch · ceil(seqlen / stride) ≤ 2^20,
 // e.g. a 1M-token prompt at stride 1 or 8M at stride 8.
 constexpr std::int64_t kMaxTokenHistTokens = std::int64_t{1} << 20;
@@ -67,13 +69,14 @@ class CudaStatsOp final : public DeviceStatsOp {
     stream_ = stream ? stream : backend_stream(device);
     ws_.blocks = stats_grid_blocks();
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
-    hist_ = DeviceBuffer(kMaxBins * sizeof(unsigned long long));
+    hist_ = DeviceBuffer(kHistCounters * sizeof(unsigned long long));
     token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
     misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
     hist_.fill_bytes(0);
     misc_.fill_bytes(0);
     ws_.partials = partials_.data();
     ws_.hist = static_cast<unsigned long long*>(hist_.data());
+    ws_.hist_counters = kHistCounters;
     ws_.token_h = static_cast<double*>(token_h_.data());
     ws_.token_slots = kMaxTokenHistTokens;
     ws_.ticket = static_cast<unsigned int*>(misc_.data());
@@ -119,6 +122,31 @@ class CudaStatsOp final : public DeviceStatsOp {
     enqueue(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
   }
 
+  StatsTap tap_for(const entropy::Statistic& s, int producer_blocks) override {
+    if (!tappable(s.estimator)) return {};
+    if (producer_blocks < 1) throw_usage_error("statistic tap: the producer needs at least one block");
+    const std::size_t bytes = stats_tap_bytes(producer_blocks);
+    if (tap_.bytes() < bytes) tap_ = DeviceBuffer(bytes);
+    StatsTap tap;
+    tap.partials = tap_.data();
+    tap.stride = s.stride;
+    tap.moments = s.estimator != entropy::Estimator::hist && s.estimator != entropy::Estimator::ebits;
+    return tap;
+  }
+
+  void choose_guarded_chunk_tapped(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                   const entropy::ChunkRule& rule, std::int64_t guard_fallback,
+                                   int guard_min_delta_buckets, int producer_blocks, float* entropy_out,
+                                   std::int32_t* chunk_out) override {
+    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
+    if (!tappable(s.estimator) || producer_blocks < 1 || stats_tap_bytes(producer_blocks) > tap_.bytes())
+      throw_usage_error("statistic tap: no tap of " + std::to_string(producer_blocks) + " blocks for this statistic");
+    const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
+    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
+    launch_stats_tapped(p, ws_, tap_.data(), producer_blocks, stream_);
+    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+  }
+
   double last_kernel_time_s() const override {
     check(cudaEventSynchronize(ev_stop_), "cudaEventSynchronize");
     float ms = 0.0f;
@@ -131,6 +159,8 @@ class CudaStatsOp final : public DeviceStatsOp {
   // the CPU estimator computes it, which is what a host-side hook costs anyway (one sync per call).
   // `choose_chunk_into` still refuses it: it promises no host trip.
   static bool host_only(entropy::Estimator e) { return e == entropy::Estimator::proto; }
+  // Pass 1 can come from a producer unless the statistic's min/max are per token.
+  static bool tappable(entropy::Estimator e) { return !host_only(e) && e != entropy::Estimator::token_hist; }
 
   entropy::ActivationView host_copy(const entropy::ActivationView& x) {
     if (x.stride_b < 0 || x.stride_d < 0 || x.stride_l < 0) throw_usage_error("statistic: negative strides");
@@ -151,6 +181,16 @@ class CudaStatsOp final : public DeviceStatsOp {
   void enqueue(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule* rule,
                float* entropy_out, std::int32_t* chunk_out, std::int64_t guard_fallback = 0,
                int guard_min_delta_buckets = 0) {
+    const StatsParams p = params_for(x, s, rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
+    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
+    launch_stats(p, ws_, stream_);
+    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+  }
+
+  // The launch parameters, after the checks every path shares.
+  StatsParams params_for(const entropy::ActivationView& x, const entropy::Statistic& s, const entropy::ChunkRule* rule,
+                         float* entropy_out, std::int32_t* chunk_out, std::int64_t guard_fallback,
+                         int guard_min_delta_buckets) {
     set_device(device_);
     if (!x.data && x.batch * x.dim * x.seqlen > 0) throw_usage_error("statistic: tensor data is null");
     if (s.stride < 1) throw_usage_error("statistic: stride must be >= 1 (got " + std::to_string(s.stride) + ")");
@@ -187,9 +227,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     }
     p.entropy_out = entropy_out;
     p.chunk_out = chunk_out;
-    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
-    launch_stats(p, ws_, stream_);
-    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+    return p;
   }
 
   entropy::EntropyValue read_back(const entropy::Statistic& s, std::int32_t* chunk) {
@@ -213,6 +251,7 @@ class CudaStatsOp final : public DeviceStatsOp {
   std::vector<unsigned char> host_;  // host copy for the host_only estimator
   StatsWorkspace ws_;
   DeviceBuffer partials_, hist_, token_h_, misc_;
+  DeviceBuffer tap_;  // the producer's pass-1 partials (tap_for)
   float* scratch_h_ = nullptr;
   std::int32_t* scratch_q_ = nullptr;
   cudaEvent_t ev_start_ = nullptr;

@@ -18,9 +18,15 @@
 
 #include "cuda_check.hpp"
 #include "stats_kernel.hpp"
+#include "stats_partial.cuh"
 
 namespace corey::cuda {
 namespace {
+
+using stats_device::Partial1;
+using stats_device::Pass1Accumulator;
+using stats_device::ReduceScratch;
+using stats_device::block_reduce;
 
 constexpr int kThreads = 256;
 constexpr int kThreadsShift = 8;
@@ -30,12 +36,8 @@ constexpr int kScalarUnroll = 8;  // element loads in flight per thread on the s
 constexpr int kMaxCopiedBins = 1024;
 constexpr int kMaxHistBytes = 32768;  // the largest dynamic shared histogram (1024 bins × 8 copies, 8192 × 1)
 constexpr int kMaxBlocksPerSm = 4;
+constexpr int kMaxGlobalHistCopies = 32;
 
-struct Part1 {
-  float lo, hi;
-  unsigned int nonfinite;
-  double sum, sum_abs, sum_sq;
-};
 struct Part2 {
   double c2, c4;
 };
@@ -153,19 +155,6 @@ __device__ __forceinline__ void for_each(const StatsParams& p, const Geometry& g
   }
 }
 
-template <typename T, typename Op>
-__device__ T block_reduce(T v, Op op, T* scratch) {
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-  const int warp = threadIdx.x / 32;
-  __syncthreads();
-  if ((threadIdx.x & 31) == 0) scratch[warp] = v;
-  __syncthreads();
-  T r = scratch[0];
-  for (int w = 1; w < kWarps; ++w) r = op(r, scratch[w]);
-  return r;
-}
-
 __device__ bool is_last_block(unsigned int* ticket) {
   __shared__ bool last;
   __threadfence();
@@ -175,11 +164,6 @@ __device__ bool is_last_block(unsigned int* ticket) {
   if (last) __threadfence();
   return last;
 }
-
-__device__ double add_d(double a, double b) { return a + b; }
-__device__ float min_f(float a, float b) { return fminf(a, b); }
-__device__ float max_f(float a, float b) { return fmaxf(a, b); }
-__device__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
 // The paper's bin index of a finite value: fp32 arithmetic with every operation rounded to nearest (no
 // contraction), so it equals the CPU estimator's index bit for bit.
@@ -233,68 +217,43 @@ __device__ double proxy_native(const StatsParams& p, const Summary& s, double c2
   return sampled_count(p) == 0 ? 0.0 : fmin(fmax(ratio, 0.0), 1.0) * log(static_cast<double>(p.bins));
 }
 
+// The pass-1 totals as the second pass and the rule use them.
+__device__ Summary summarize(const StatsParams& p, const Partial1& t) {
+  Summary s{};
+  s.lo = t.lo;
+  s.hi = t.hi;
+  s.nonfinite = t.nonfinite;
+  const double n = static_cast<double>(sampled_count(p));
+  s.mean = t.sum / n;
+  s.mean_abs = t.sum_abs / n;
+  s.mean_sq = t.sum_sq / n;
+  return s;
+}
+
+__device__ bool needs_moments(StatKind kind) { return kind != StatKind::hist && kind != StatKind::ebits; }
+
+// The histogram's counters: `copies` copies of the K bins in global memory, block b adding into copy b mod copies,
+// so no counter takes more than 1/copies of the grid's atomics; the last block adds the copies and re-zeroes them.
+__device__ int global_hist_copies(const StatsParams& p, const StatsWorkspace& ws) {
+  int copies = ws.hist_counters / p.bins;
+  copies = copies < kMaxGlobalHistCopies ? copies : kMaxGlobalHistCopies;
+  copies = copies < static_cast<int>(gridDim.x) ? copies : static_cast<int>(gridDim.x);
+  return copies < 1 ? 1 : copies;
+}
+
 // kMoments: also the raw moments (the proxies); the histogram needs only min/max.
 template <IoType io, bool kMoments>
 __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, const Geometry g, StatsWorkspace ws) {
-  __shared__ double sd[kWarps];
-  __shared__ float sf[kWarps];
-  __shared__ unsigned int su[kWarps];
-  float lo = __int_as_float(0x7f800000), hi = -__int_as_float(0x7f800000);
-  unsigned int bad = 0;
-  double sum = 0.0, sum_abs = 0.0, sum_sq = 0.0;
-  for_each<io>(p, g, [&](float v) {
-    if (!isfinite(v)) {
-      ++bad;
-      return;
-    }
-    lo = fminf(lo, v);
-    hi = fmaxf(hi, v);
-    if constexpr (kMoments) {
-      const double w = v;
-      sum += w;
-      sum_abs += fabs(w);
-      sum_sq += w * w;
-    }
-  });
-  Part1 part{};
-  part.lo = block_reduce(lo, min_f, sf);
-  part.hi = block_reduce(hi, max_f, sf);
-  part.nonfinite = block_reduce(bad, add_u, su);
-  if constexpr (kMoments) {
-    part.sum = block_reduce(sum, add_d, sd);
-    part.sum_abs = block_reduce(sum_abs, add_d, sd);
-    part.sum_sq = block_reduce(sum_sq, add_d, sd);
-  }
-  Part1* parts = static_cast<Part1*>(ws.partials);
+  __shared__ ReduceScratch scratch;
+  Pass1Accumulator<kMoments> acc;
+  for_each<io>(p, g, [&](float v) { acc.add(v); });
+  const Partial1 part = acc.reduce(scratch);
+  Partial1* parts = static_cast<Partial1*>(ws.partials);
   if (threadIdx.x == 0) parts[blockIdx.x] = part;
   if (!is_last_block(&ws.ticket[0])) return;
 
-  // Last block: every thread folds the partials i ≡ thread (mod kThreads) in block order, then one
-  // block_reduce; a fixed tree for a fixed grid (min/max/count do not depend on the order at all).
-  lo = __int_as_float(0x7f800000), hi = -__int_as_float(0x7f800000);
-  bad = 0;
-  sum = 0.0, sum_abs = 0.0, sum_sq = 0.0;
-  for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) {
-    const volatile Part1* q = parts + i;
-    lo = fminf(lo, q->lo);
-    hi = fmaxf(hi, q->hi);
-    bad += q->nonfinite;
-    if constexpr (kMoments) {
-      sum += q->sum;
-      sum_abs += q->sum_abs;
-      sum_sq += q->sum_sq;
-    }
-  }
-  Summary s{};
-  s.lo = block_reduce(lo, min_f, sf);
-  s.hi = block_reduce(hi, max_f, sf);
-  s.nonfinite = block_reduce(bad, add_u, su);
-  if constexpr (kMoments) {
-    const double n = static_cast<double>(sampled_count(p));
-    s.mean = block_reduce(sum, add_d, sd) / n;
-    s.mean_abs = block_reduce(sum_abs, add_d, sd) / n;
-    s.mean_sq = block_reduce(sum_sq, add_d, sd) / n;
-  }
+  // Last block: a fixed tree for a fixed grid (min/max/count do not depend on the order at all).
+  const Summary s = summarize(p, stats_device::fold_partials<kMoments>(parts, gridDim.x, scratch));
   if (threadIdx.x != 0) return;
   if (p.kind == StatKind::cheap_proxy) {
     finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
@@ -304,20 +263,35 @@ __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, con
   ws.ticket[0] = 0;
 }
 
-template <IoType io>
-__global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws) {
+// kTapped: pass 1 was done by the kernel that wrote x (StatsTap): every block folds its `tap_blocks` partials
+// the same way, so no block waits for another; cheap_proxy then needs nothing else (a grid of one block).
+// Otherwise the summary comes from stats_pass1.
+template <IoType io, bool kTapped>
+__global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws,
+                                                        const Partial1* tap, unsigned int tap_blocks) {
   extern __shared__ unsigned int shist[];
-  __shared__ double sd[kWarps];
-  Part1* parts1 = static_cast<Part1*>(ws.partials);
-  const Summary s = *reinterpret_cast<const Summary*>(parts1 + gridDim.x);
+  __shared__ ReduceScratch scratch;
+  Partial1* parts1 = static_cast<Partial1*>(ws.partials);
+  Summary s;
+  if constexpr (kTapped) {
+    s = summarize(p, needs_moments(p.kind) ? stats_device::fold_partials<true>(tap, tap_blocks, scratch)
+                                           : stats_device::fold_partials<false>(tap, tap_blocks, scratch));
+    if (p.kind == StatKind::cheap_proxy) {
+      if (threadIdx.x == 0) finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
+      return;
+    }
+  } else {
+    s = *reinterpret_cast<const Summary*>(parts1 + gridDim.x);
+  }
   Part2* parts2 = reinterpret_cast<Part2*>(parts1 + gridDim.x + 1);  // after the partials and the summary
-  const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
+  const bool hist = !needs_moments(p.kind);
   const std::int64_t n = sampled_count(p);
+  const int copies = hist ? global_hist_copies(p, ws) : 0;
   if (hist) {
     // One histogram copy per warp when it fits (fewer colliding shared atomics on peaked distributions).
-    const int copies = p.bins <= kMaxCopiedBins ? kWarps : 1;
-    unsigned int* mine = shist + (copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
-    for (int i = threadIdx.x; i < copies * p.bins; i += kThreads) shist[i] = 0;
+    const int warp_copies = p.bins <= kMaxCopiedBins ? kWarps : 1;
+    unsigned int* mine = shist + (warp_copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
+    for (int i = threadIdx.x; i < warp_copies * p.bins; i += kThreads) shist[i] = 0;
     __syncthreads();
     // The denominator formed in double and rounded to fp32, as the paper's code does.
     const float denom = static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8);
@@ -328,10 +302,11 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
       atomicAdd(&mine[paper_bin(v, s.lo, denom, k, kmax)], 1u);
     });
     __syncthreads();
+    unsigned long long* counters = ws.hist + static_cast<std::int64_t>(blockIdx.x % copies) * p.bins;
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
       unsigned int c = 0;
-      for (int w = 0; w < copies; ++w) c += shist[w * p.bins + i];
-      if (c) atomicAdd(&ws.hist[i], static_cast<unsigned long long>(c));
+      for (int w = 0; w < warp_copies; ++w) c += shist[w * p.bins + i];
+      if (c) atomicAdd(&counters[i], static_cast<unsigned long long>(c));
     }
   } else {
     double c2 = 0.0, c4 = 0.0;
@@ -342,8 +317,8 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
       c4 += (c * c) * (c * c);
     });
     Part2 part;
-    part.c2 = block_reduce(c2, add_d, sd);
-    part.c4 = block_reduce(c4, add_d, sd);
+    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
+    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
     if (threadIdx.x == 0) parts2[blockIdx.x] = part;
   }
   if (!is_last_block(&ws.ticket[1])) return;
@@ -356,11 +331,14 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
     const double total = static_cast<double>(n) + eps;
     double term = 0.0;
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
-      const double c = static_cast<double>(atomicExch(&ws.hist[i], 0ull));  // read and re-zero
-      const double q = c / total;
+      // Read at L2 (the other blocks' atomics are there), then re-zeroed for the next run.
+      unsigned long long c = 0;
+      for (int j = 0; j < copies; ++j) c += __ldcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i);
+      for (int j = 0; j < copies; ++j) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
+      const double q = static_cast<double>(c) / total;
       if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
     }
-    const double h = -block_reduce(term, add_d, sd);
+    const double h = -block_reduce(term, stats_device::add_d, scratch.d);
     const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
     native = (n == 0 || (ebits ? fabs(span) : span) < 1e-8) ? 0.0 : h;
   } else {
@@ -370,8 +348,8 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
       c2 += q->c2;
       c4 += q->c4;
     }
-    c2 = block_reduce(c2, add_d, sd) / static_cast<double>(n);
-    c4 = block_reduce(c4, add_d, sd) / static_cast<double>(n);
+    c2 = block_reduce(c2, stats_device::add_d, scratch.d) / static_cast<double>(n);
+    c4 = block_reduce(c4, stats_device::add_d, scratch.d) / static_cast<double>(n);
     native = proxy_native(p, s, c2, c4);
   }
   if (threadIdx.x != 0) return;
@@ -507,14 +485,14 @@ __global__ void __launch_bounds__(kThreads) stats_token_hist(const StatsParams p
     }
   }
   unsigned int* bad_parts = static_cast<unsigned int*>(ws.partials);
-  const unsigned int block_bad = block_reduce(bad, add_u, su);
+  const unsigned int block_bad = block_reduce(bad, stats_device::add_u, su);
   if (threadIdx.x == 0) bad_parts[blockIdx.x] = block_bad;
   if (!is_last_block(&ws.ticket[0])) return;
 
   const volatile unsigned int* parts = bad_parts;
   bad = 0;
   for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) bad += parts[i];
-  bad = block_reduce(bad, add_u, su);
+  bad = block_reduce(bad, stats_device::add_u, su);
   // The mean over the kept tokens in the CPU's order; the block stages the slots, thread 0 adds them.
   const std::int64_t n = p.batch * tt.per_row;
   double sum = 0.0;
@@ -580,6 +558,11 @@ Geometry geometry(const StatsParams& p, int max_blocks) {
   return g;
 }
 
+std::size_t hist_shared_bytes(const StatsParams& p) {
+  const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
+  return hist ? static_cast<std::size_t>(p.bins) * sizeof(unsigned int) * (p.bins <= kMaxCopiedBins ? kWarps : 1) : 0;
+}
+
 template <IoType io>
 void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks, cudaStream_t stream) {
   const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
@@ -590,10 +573,17 @@ void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace&
   }
   check(cudaGetLastError(), "stats_pass1 launch");
   if (p.kind == StatKind::cheap_proxy) return;
-  const std::size_t hist_bytes =
-      hist ? static_cast<std::size_t>(p.bins) * sizeof(unsigned int) * (p.bins <= kMaxCopiedBins ? kWarps : 1) : 0;
-  stats_pass2<io><<<blocks, kThreads, hist_bytes, stream>>>(p, g, ws);
+  stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr, 0);
   check(cudaGetLastError(), "stats_pass2 launch");
+}
+
+template <IoType io>
+void launch_tapped_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks,
+                         const void* tap, int tap_blocks, cudaStream_t stream) {
+  if (p.kind == StatKind::cheap_proxy) blocks = 1;
+  stats_pass2<io, true><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(
+      p, g, ws, static_cast<const Partial1*>(tap), static_cast<unsigned int>(tap_blocks));
+  check(cudaGetLastError(), "stats_pass2 (tapped) launch");
 }
 
 // The widest tile whose histograms fit kMaxHistBytes, narrowed while the grid would not be full, but not below
@@ -634,7 +624,8 @@ int co_resident(Kernel kernel, std::size_t shared_bytes) {
 template <IoType io>
 int co_resident_typed() {
   return std::min({co_resident(stats_pass1<io, false>, 0), co_resident(stats_pass1<io, true>, 0),
-                   co_resident(stats_pass2<io>, kMaxHistBytes)});
+                   co_resident(stats_pass2<io, false>, kMaxHistBytes),
+                   co_resident(stats_pass2<io, true>, kMaxHistBytes)});
 }
 
 }  // namespace
@@ -649,8 +640,8 @@ int stats_grid_blocks() {
 }
 
 std::size_t stats_partials_bytes(int blocks) {
-  static_assert(sizeof(Summary) <= sizeof(Part1), "the summary occupies one partial slot");
-  return static_cast<std::size_t>(blocks + 1) * sizeof(Part1) + static_cast<std::size_t>(blocks) * sizeof(Part2);
+  static_assert(sizeof(Summary) <= sizeof(Partial1), "the summary occupies one partial slot");
+  return static_cast<std::size_t>(blocks + 1) * sizeof(Partial1) + static_cast<std::size_t>(blocks) * sizeof(Part2);
 }
 
 void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
@@ -670,6 +661,21 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
     case IoType::f16: launch_typed<IoType::f16>(p, g, ws, blocks, stream); break;
     case IoType::bf16: launch_typed<IoType::bf16>(p, g, ws, blocks, stream); break;
   }
+}
+
+void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const void* tap_partials, int tap_blocks,
+                         cudaStream_t stream) {
+  const Geometry g = geometry(p, ws.blocks);
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
+  switch (p.io) {
+    case IoType::f32: launch_tapped_typed<IoType::f32>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
+    case IoType::f16: launch_tapped_typed<IoType::f16>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
+    case IoType::bf16: launch_tapped_typed<IoType::bf16>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
+  }
+}
+
+std::size_t stats_tap_bytes(int producer_blocks) {
+  return static_cast<std::size_t>(producer_blocks) * sizeof(Partial1);
 }
 
 }  // namespace corey::cuda

@@ -41,7 +41,8 @@ struct StatsParams {
 // Device workspace of the statistics pipeline; zero-initialised once, left zeroed by every run.
 struct StatsWorkspace {
   void* partials = nullptr;              // per-block pass-1 and pass-2 partial results
-  unsigned long long* hist = nullptr;    // bins counters
+  unsigned long long* hist = nullptr;    // histogram counters: up to 32 copies of the bins (spread atomics)
+  int hist_counters = 0;                 // counters at `hist` (at least the most bins a run asks for)
   unsigned int* ticket = nullptr;        // last-block detection
   double* result = nullptr;              // [H in units, native value, non-finite count]
   int blocks = 0;                        // the most blocks a launch uses (partials are sized for it)
@@ -63,5 +64,15 @@ std::size_t stats_partials_bytes(int blocks);
 // needs batch · ceil(seqlen / stride) ≤ ws.token_slots. A tensor smaller than the grid gets fewer blocks.
 // Stream-ordered, no host synchronization, graph-capturable.
 void launch_stats(const StatsParams& params, const StatsWorkspace& ws, cudaStream_t stream);
+
+// The same statistic when the kernel that wrote x did pass 1 (StatsTap, stats_partial.cuh): `tap_blocks`
+// partials of x[..., ::params.stride] at `tap_partials`, written before this launch in stream order. One launch:
+// the second pass (histogram or central moments) and the rule; cheap_proxy is one block that folds the partials.
+// Not for token_hist (its min/max are per token).
+void launch_stats_tapped(const StatsParams& params, const StatsWorkspace& ws, const void* tap_partials,
+                         int tap_blocks, cudaStream_t stream);
+
+// Bytes of the partials a producer of `producer_blocks` blocks writes for a StatsTap.
+std::size_t stats_tap_bytes(int producer_blocks);
 
 }  // namespace corey::cuda

@@ -174,29 +174,39 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
     gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
     char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
+    // With a backend rule the conv also does the statistic's first pass over the u it writes (when the statistic
+    // has one over the whole tensor), so the statistic reads u once and launches once.
+    const int conv_blocks = conv_silu_blocks(D, L);
+    const StatsTap tap = rule ? stats_->tap_for(options.backend_rule->statistic, conv_blocks) : StatsTap{};
     launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
-                     conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, io_, stream_);
-    launch_conv_state_update(xz_.data(), conv_state, D, L, Lp, static_cast<int>(K), io_, stream_);
+                     conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, tap, io_, stream_);
 
     LayerSlots* slot = slots + layer;
     std::int64_t q = options.chunk > 0 ? options.chunk : L;
     const std::int32_t* q_ptr = nullptr;
     if (rule) {
-      // The statistic and rule run on their own stream, beside the x_proj and dt_proj GEMMs, which leave most
-      // SMs idle; only the scan waits for Q. u is rewritten only by the next layer's conv, which follows this
-      // layer's scan and so the statistic.
+      // The statistic and rule run on their own stream, beside the conv state update and the x_proj and dt_proj
+      // GEMMs, which leave most SMs idle; only the scan waits for Q. u and the tap are rewritten only by the next
+      // layer's conv, which follows this layer's scan and so the statistic.
       const model::BackendChunkRule& r = *options.backend_rule;
       check(cudaEventRecord(u_ready_, stream_), "cudaEventRecord(u ready)");
       check(cudaStreamWaitEvent(stats_stream_, u_ready_, 0), "cudaStreamWaitEvent(u ready)");
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
-      stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
-                                        &slot->entropy, &slot->q_chosen);
+      if (tap) {
+        stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
+                                            conv_blocks, &slot->entropy, &slot->q_chosen);
+      } else {
+        stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
+                                          &slot->entropy, &slot->q_chosen);
+      }
       check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
       q_ptr = &slot->q_chosen;
       q = 0;
-    } else if (hook) {
+    }
+    launch_conv_state_update(xz_.data(), conv_state, D, L, Lp, static_cast<int>(K), io_, stream_);
+    if (hook) {
       // A hook that reads u does so on the host side of the API: the stream must be drained first (the paper's
       // per-layer host synchronisation).
       if (options.hook_reads_activation) check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "scan_params.hpp"
+#include "stats_tap.hpp"
 
 namespace corey::cuda {
 
@@ -26,9 +27,14 @@ void launch_rms_norm(const float* x, std::int64_t rows, std::int64_t M, const fl
                      cudaStream_t stream);
 
 // u[d, t] = silu(b[d] + Σ_k w[d, k] · x[d, t − K + 1 + k]) over [state (D, K − 1) | x (D, L)], x and u with row
-// stride ld; also a contiguous (D, L) fp32 copy of u when u_f32 is set (what a host chunk hook reads).
+// stride ld; also a contiguous (D, L) fp32 copy of u when u_f32 is set (what a host chunk hook reads). With a
+// tap (sized for conv_silu_blocks(D, L) blocks) it also does pass 1 of a device statistic of u.
 void launch_conv_silu(const void* x, const float* w, const float* b, const void* state, std::int64_t D,
-                      std::int64_t L, std::int64_t ld, int K, void* u, float* u_f32, IoType io, cudaStream_t stream);
+                      std::int64_t L, std::int64_t ld, int K, void* u, float* u_f32, const StatsTap& tap, IoType io,
+                      cudaStream_t stream);
+
+// Blocks of launch_conv_silu for (D, L): the partials its tap receives.
+int conv_silu_blocks(std::int64_t D, std::int64_t L);
 
 // The conv window after the L tokens: the last K − 1 values of [state | x] per channel, in place.
 void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::int64_t L, std::int64_t ld, int K,

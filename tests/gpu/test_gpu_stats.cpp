@@ -1,10 +1,11 @@
 // GPU tests of the device-side statistics: every estimator the CUDA backend offers against the CPU StatsOp
 // of lib/entropy on the same data (token_hist: odd shapes, padded and interleaved views, dropped tokens,
-// non-finite values, the workspace limit), and the device-routed path (statistics write Q, the scan reads it;
-// token_hist also inside a CUDA graph).
+// non-finite values, the workspace limit), the device-routed path (statistics write Q, the scan reads it;
+// token_hist also inside a CUDA graph), and the tapped path (the prefill's conv does the first pass).
 #include <cuda_runtime.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -12,7 +13,9 @@
 
 #include "catch.hpp"
 #include "cuda_backend.hpp"
+#include "entropy/chunk_rule.hpp"
 #include "entropy/cpu_stats.hpp"
+#include "model/prefill_kernels.hpp"
 #include "scan_case.hpp"
 
 using corey::DType;
@@ -365,4 +368,98 @@ TEST_CASE("token_hist picks the CPU's chunk on the host-free path and inside a C
     cudaGraphExecDestroy(exec);
     cudaGraphDestroy(graph);
   }
+}
+
+TEST_CASE("a statistic whose first pass the conv did (tap) equals the two-pass device statistic and the CPU one",
+          "[gpu][stats][tap][sanitize]") {
+  // The prefill's producer: u = silu(conv(x)) over D channel rows of stride ld, with a ragged last block in both
+  // directions (D % 8 != 0, L % 1024 != 0, three blocks along L).
+  const std::int64_t D = 100, L = 2500, ld = corey::cuda::padded_tokens(L);
+  const int K = 4;
+  cudaStream_t stream = nullptr;
+  REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
+  auto stats = corey::cuda::make_stats_op(0, stream);
+  corey::entropy::CpuStats cpu;
+  std::mt19937_64 rng(17);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> w(static_cast<std::size_t>(D * K)), b(static_cast<std::size_t>(D));
+  for (float& v : w) v = 0.5f * normal(rng);
+  for (float& v : b) v = 0.1f * normal(rng);
+  corey::cuda::DeviceBuffer d_w(w.size() * 4), d_b(b.size() * 4), hq(16);
+  d_w.upload(w.data(), w.size() * 4);
+  d_b.upload(b.data(), b.size() * 4);
+  auto* h_out = static_cast<float*>(hq.data());
+  auto* q_out = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
+  auto* h_ref = reinterpret_cast<float*>(static_cast<char*>(hq.data()) + 8);
+  auto* q_ref = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 12);
+  for (DType t : {DType::f32, DType::f16, DType::bf16}) {
+    const corey::cuda::IoType io = t == DType::f32 ? corey::cuda::IoType::f32
+                                   : t == DType::f16 ? corey::cuda::IoType::f16
+                                                     : corey::cuda::IoType::bf16;
+    const std::size_t eb = corey::dtype_bytes(t);
+    std::vector<std::uint8_t> x(static_cast<std::size_t>(D * ld) * eb), state(static_cast<std::size_t>(D * (K - 1)) * eb);
+    for (std::int64_t i = 0; i < D * ld; ++i) corey::store_from_f32(x.data(), t, i, normal(rng));
+    for (std::int64_t i = 0; i < D * (K - 1); ++i) corey::store_from_f32(state.data(), t, i, normal(rng));
+    corey::cuda::DeviceBuffer d_x(x.size()), d_state(state.size()), d_u(x.size()), d_u_plain(x.size());
+    d_x.upload(x.data(), x.size());
+    d_state.upload(state.data(), state.size());
+    const auto conv = [&](void* u, const corey::cuda::StatsTap& tap) {
+      corey::cuda::launch_conv_silu(d_x.data(), static_cast<const float*>(d_w.data()),
+                                    static_cast<const float*>(d_b.data()), d_state.data(), D, L, ld, K, u, nullptr, tap,
+                                    io, stream);
+    };
+    conv(d_u_plain.data(), {});
+    std::vector<std::uint8_t> u_plain(x.size()), u(x.size());
+    REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
+    d_u_plain.download(u_plain.data(), u_plain.size());
+    ActivationView dev = corey::entropy::contiguous_view(d_u.data(), t, 1, D, L);
+    dev.stride_d = ld;
+    ActivationView host = corey::entropy::contiguous_view(u.data(), t, 1, D, L);
+    host.stride_d = ld;
+    for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
+                        Estimator::kurtosis_proxy}) {
+      for (std::int64_t stride : {1, 8}) {
+        for (std::int64_t fallback : {0, 512}) {
+          Statistic s;
+          s.estimator = e;
+          s.stride = stride;
+          s.units = Units::normalized;
+          corey::entropy::ChunkRule rule;
+          rule.h_ref = 0.75;
+          rule.c_max = 2048;
+          const int blocks = corey::cuda::conv_silu_blocks(D, L);
+          const corey::cuda::StatsTap tap = stats->tap_for(s, blocks);
+          REQUIRE(tap);
+          REQUIRE(tap.moments == (e != Estimator::hist && e != Estimator::ebits));
+          conv(d_u.data(), tap);
+          stats->choose_guarded_chunk_tapped(dev, s, rule, fallback, 2, blocks, h_out, q_out);
+          stats->choose_guarded_chunk_into(dev, s, rule, fallback, 2, h_ref, q_ref);
+          float hq_host[4];
+          REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
+          hq.download(hq_host, sizeof(hq_host));
+          d_u.download(u.data(), u.size());
+          REQUIRE(u == u_plain);  // the tap does not change what the conv writes
+          const auto want = cpu.choose_chunk(host, s, rule);
+          std::int32_t q_tap = 0, q_two = 0;
+          std::memcpy(&q_tap, &hq_host[1], 4);
+          std::memcpy(&q_two, &hq_host[3], 4);
+          const std::int64_t want_q =
+              fallback > 0 && corey::entropy::guard_replaces(want.chunk, fallback, 2) ? fallback : want.chunk;
+          CAPTURE(corey::entropy::to_string(e), stride, fallback, static_cast<int>(t), hq_host[0], hq_host[2],
+                  want.entropy.value);
+          REQUIRE(q_tap == q_two);
+          REQUIRE(q_tap == want_q);
+          if (e == Estimator::hist || e == Estimator::ebits) {
+            REQUIRE(hq_host[0] == hq_host[2]);  // same counts, same range, same last block: the same bits
+          } else {
+            REQUIRE(hq_host[0] == Approx(hq_host[2]).epsilon(1e-6));
+          }
+          REQUIRE(hq_host[0] == Approx(want.entropy.value).epsilon(1e-6));
+        }
+      }
+    }
+  }
+  REQUIRE(stats->tap_for(Statistic{Estimator::token_hist}, 10).partials == nullptr);
+  stats.reset();
+  cudaStreamDestroy(stream);
 }

@@ -4,7 +4,8 @@
 # that says so). Everything is packed into $OUT/paper_runs.tar.gz (the device tool brings back at most 8
 # files) beside the log.
 #
-#   tools/gpu/run_paper_on_device.sh PREBUILT_DIR [--tests] [--model-bench] [--stats-bench] [--devices-speedup]
+#   tools/gpu/run_paper_on_device.sh PREBUILT_DIR [--tests] [--model-bench] [--stats-bench] [--rule-overhead]
+#                                    [--devices-speedup]
 #                                    [SPEC=LIMIT_S[:k=v,...]]...
 #
 # e.g. tools/gpu/run_paper_on_device.sh .gpu-bin --tests routed_ablation=200:measure.stop.timeout_s=170
@@ -36,6 +37,10 @@ for arg in "$@"; do
     --stats-bench)
       timeout 90 "$BIN/corey_bench_scan" --stats --out "$runs/stats_timing.json" > "$runs/stats_timing.log" 2>&1
       echo "corey_bench_scan --stats rc=$?" >> "$log" ;;
+    --rule-overhead)
+      timeout 120 "$BIN/corey_bench_model" --rule-overhead --models mamba-370m --dtypes fp16 \
+        --out "$runs/rule_overhead.json" > "$runs/rule_overhead.log" 2>&1
+      echo "corey_bench_model --rule-overhead rc=$?" >> "$log" ;;
     --devices-speedup)
       start=$SECONDS
       OUT="$runs" tools/gpu/devices_speedup.sh "$BIN" > /dev/null 2>&1

@@ -1,0 +1,102 @@
+// Pass 1 of the device statistics (KERNELS.md §7.4) as a per-block partial: min/max and the non-finite count
+// of the sampled elements a block visits, plus the raw moments the proxies need. The statistics' own pass 1 and
+// any kernel that writes the tensor (the prefill's conv, see StatsTap) accumulate through the same code, so a
+// statistic computed from a producer's partials equals the one computed by reading the tensor again.
+#pragma once
+#include <cstdint>
+
+namespace corey::cuda::stats_device {
+
+struct Partial1 {
+  float lo, hi;
+  unsigned int nonfinite;
+  double sum, sum_abs, sum_sq;
+};
+
+// Over the block in a fixed order (warp butterflies, then the warp results in warp order): deterministic; every
+// thread gets the result. `scratch` holds one T per warp.
+template <typename T, typename Op>
+__device__ T block_reduce(T v, Op op, T* scratch) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  const int warp = threadIdx.x / 32;
+  const int warps = (blockDim.x + 31) / 32;
+  __syncthreads();
+  if ((threadIdx.x & 31) == 0) scratch[warp] = v;
+  __syncthreads();
+  T r = scratch[0];
+  for (int w = 1; w < warps; ++w) r = op(r, scratch[w]);
+  return r;
+}
+
+__device__ __forceinline__ double add_d(double a, double b) { return a + b; }
+__device__ __forceinline__ float min_f(float a, float b) { return fminf(a, b); }
+__device__ __forceinline__ float max_f(float a, float b) { return fmaxf(a, b); }
+__device__ __forceinline__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
+
+// Shared scratch of the block reductions (one slot per warp of a block of at most 1024 threads).
+struct ReduceScratch {
+  double d[32];
+  float f[32];
+  unsigned int u[32];
+};
+
+// One thread's share of pass 1; kMoments adds the raw moments (the proxies).
+template <bool kMoments>
+struct Pass1Accumulator {
+  float lo = __builtin_huge_valf(), hi = -__builtin_huge_valf();
+  unsigned int nonfinite = 0;
+  double sum = 0.0, sum_abs = 0.0, sum_sq = 0.0;
+
+  __device__ __forceinline__ void add(float v) {
+    if (!isfinite(v)) {
+      ++nonfinite;
+      return;
+    }
+    lo = fminf(lo, v);
+    hi = fmaxf(hi, v);
+    if constexpr (kMoments) {
+      const double w = v;
+      sum += w;
+      sum_abs += fabs(w);
+      sum_sq += w * w;
+    }
+  }
+
+  __device__ __forceinline__ void merge(const volatile Partial1& q) {
+    lo = fminf(lo, q.lo);
+    hi = fmaxf(hi, q.hi);
+    nonfinite += q.nonfinite;
+    if constexpr (kMoments) {
+      sum += q.sum;
+      sum_abs += q.sum_abs;
+      sum_sq += q.sum_sq;
+    }
+  }
+
+  // The block's partial (every thread calls it; every thread gets it).
+  __device__ Partial1 reduce(ReduceScratch& s) const {
+    Partial1 p{};
+    p.lo = block_reduce(lo, min_f, s.f);
+    p.hi = block_reduce(hi, max_f, s.f);
+    p.nonfinite = block_reduce(nonfinite, add_u, s.u);
+    if constexpr (kMoments) {
+      p.sum = block_reduce(sum, add_d, s.d);
+      p.sum_abs = block_reduce(sum_abs, add_d, s.d);
+      p.sum_sq = block_reduce(sum_sq, add_d, s.d);
+    }
+    return p;
+  }
+};
+
+// Partials [0, n) folded in a fixed order (thread i takes i, i + blockDim.x, …, then the block reduction), so
+// every block that folds the same partials gets the same bits. Read through volatile: they may have been
+// written by other blocks of this grid or by a kernel on another stream, and this SM's L1 may hold old lines.
+template <bool kMoments>
+__device__ Partial1 fold_partials(const Partial1* parts, unsigned int n, ReduceScratch& s) {
+  Pass1Accumulator<kMoments> acc;
+  for (unsigned int i = threadIdx.x; i < n; i += blockDim.x) acc.merge(static_cast<const volatile Partial1*>(parts)[i]);
+  return acc.reduce(s);
+}
+
+}  // namespace corey::cuda::stats_device
