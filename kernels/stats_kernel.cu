@@ -332,9 +332,17 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
     double term = 0.0;
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
       // Read at L2 (the other blocks' atomics are there), then re-zeroed for the next run.
+      // All copies' loads in flight at once (a loop over a run-time count would wait for each in turn).
+      unsigned long long part[kMaxGlobalHistCopies];
+#pragma unroll
+      for (int j = 0; j < kMaxGlobalHistCopies; ++j)
+        part[j] = j < copies ? __ldcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i) : 0ull;
       unsigned long long c = 0;
-      for (int j = 0; j < copies; ++j) c += __ldcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i);
-      for (int j = 0; j < copies; ++j) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
+#pragma unroll
+      for (int j = 0; j < kMaxGlobalHistCopies; ++j) {
+        c += part[j];
+        if (j < copies) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
+      }
       const double q = static_cast<double>(c) / total;
       if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
     }

@@ -44,7 +44,12 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   elem_ = dtype_bytes(dtype);
   gemm_ = std::make_unique<Gemm>(stream_);
   scan_ = std::make_unique<ScanRunner>(device);
-  check(cudaStreamCreateWithFlags(&stats_stream_, cudaStreamNonBlocking), "cudaStreamCreate(statistics)");
+  // The statistics stream has the highest priority: its blocks are scheduled before pending GEMM blocks, so the
+  // short statistic finishes while the x_proj and dt_proj GEMMs (which the scan also waits for) still run.
+  int least_priority = 0, greatest_priority = 0;
+  check(cudaDeviceGetStreamPriorityRange(&least_priority, &greatest_priority), "cudaDeviceGetStreamPriorityRange");
+  check(cudaStreamCreateWithPriority(&stats_stream_, cudaStreamNonBlocking, greatest_priority),
+        "cudaStreamCreate(statistics)");
   check(cudaEventCreateWithFlags(&u_ready_, cudaEventDisableTiming), "cudaEventCreate(u ready)");
   check(cudaEventCreateWithFlags(&q_ready_, cudaEventDisableTiming), "cudaEventCreate(Q ready)");
   stats_ = make_stats_op(device, stats_stream_);

@@ -60,6 +60,25 @@ __device__ __forceinline__ float block_sum(float v, float* scratch) {
 template <typename T>
 struct Vec {
   static constexpr int kElems = 16 / static_cast<int>(sizeof(T));
+  // kElems values as one 16-byte vector, element 0 in the lowest bytes (the inverse of a 16-byte load).
+  __device__ static uint4 pack(const T* v) {
+    if constexpr (sizeof(T) == 4) {
+      return make_uint4(__float_as_uint(v[0]), __float_as_uint(v[1]), __float_as_uint(v[2]), __float_as_uint(v[3]));
+    } else {
+      unsigned w[4];
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        unsigned short lo, hi;
+        if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+          lo = __bfloat16_as_ushort(v[2 * k]), hi = __bfloat16_as_ushort(v[2 * k + 1]);
+        } else {
+          lo = __half_as_ushort(v[2 * k]), hi = __half_as_ushort(v[2 * k + 1]);
+        }
+        w[k] = static_cast<unsigned>(lo) | static_cast<unsigned>(hi) << 16;
+      }
+      return make_uint4(w[0], w[1], w[2], w[3]);
+    }
+  }
   __device__ static void unpack(const uint4& raw, float* out) {
     if constexpr (sizeof(T) == 4) {
       out[0] = __uint_as_float(raw.x), out[1] = __uint_as_float(raw.y);

@@ -1,5 +1,7 @@
 #include "prefill_kernels.hpp"
 
+#include <string>
+
 #include "core/error.hpp"
 #include "cuda_check.hpp"
 #include "model_device.cuh"
@@ -32,38 +34,79 @@ __global__ void rms_norm_kernel(const float* x, std::int64_t M, const float* w, 
 
 constexpr int kConvThreads = 256;
 constexpr int kConvChannels = kConvThreads / 32;  // one warp per channel row
-constexpr std::int64_t kConvTokens = 1024;        // tokens per block along L
+constexpr int kConvGroup = 8;                     // consecutive tokens per lane and step (16-byte loads)
+constexpr int kConvSteps = 2;                     // steps per lane, loads of all steps in flight
+constexpr std::int64_t kConvTokens = 32 * kConvGroup * kConvSteps;  // tokens per block along L
+constexpr int kConvTaps = 8;                      // the most conv taps (the model's d_conv); fewer are predicated
 
 enum class ConvTap { none, minmax, moments };
 
-// Warp w of block (x, y) computes channel y·8 + w for tokens [x·1024, (x + 1)·1024), lanes over time. With a
-// tap the block also accumulates pass 1 of the statistic over the values it stored (t ≡ 0 mod stride) and
-// stores its partial at its block index.
+// Warp w of block (x, y) computes channel y·8 + w for tokens [x·512, (x + 1)·512): each lane 8 consecutive
+// tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
+// so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
+// a tap the block also accumulates pass 1 of the statistic over the values it stored (t ≡ 0 mod stride) and
+// stores its partial at its block index. Rows are 16-byte aligned and ld is a multiple of 8 (padded_tokens).
 template <typename T, ConvTap kTap>
 __global__ void __launch_bounds__(kConvThreads)
     conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t D, std::int64_t L,
                      std::int64_t ld, int K, T* u, float* u_f32, stats_device::Partial1* tap, unsigned int stride) {
+  constexpr int kV = Vec<T>::kElems;
+  const int lane = threadIdx.x % 32;
   const std::int64_t d = blockIdx.y * static_cast<std::int64_t>(kConvChannels) + threadIdx.x / 32;
-  const std::int64_t t0 = blockIdx.x * kConvTokens;
-  const std::int64_t t_end = t0 + kConvTokens < L ? t0 + kConvTokens : L;
   stats_device::Pass1Accumulator<kTap == ConvTap::moments> acc;
   if (d < D) {
     const T* xd = x + d * ld;
     const T* sd = state + d * (K - 1);
-    const float* wd = w + d * K;
-#pragma unroll 4
-    for (std::int64_t t = t0 + threadIdx.x % 32; t < t_end; t += 32) {
-      float a = b[d];
-      for (int k = 0; k < K; ++k) {
-        const std::int64_t s = t - K + 1 + k;
-        const float v = s >= 0 ? to_f32<T>(xd[s]) : to_f32<T>(sd[K - 1 + s]);
-        a = fmaf(wd[k], v, a);
+    const int skip = kConvTaps - K;  // taps k' < skip do not exist
+    float wk[kConvTaps];
+#pragma unroll
+    for (int k = 0; k < kConvTaps; ++k) wk[k] = k >= skip ? w[d * K + k - skip] : 0.0f;
+    const float bias = b[d];
+    // win[m] = x[t0 − 7 + m]: 7 values before the group (the state before t = 0), then the group.
+    float win[kConvSteps][kConvTaps - 1 + kConvGroup];
+    std::int64_t t0[kConvSteps];
+#pragma unroll
+    for (int s = 0; s < kConvSteps; ++s) {
+      t0[s] = blockIdx.x * kConvTokens + (s * 32 + lane) * kConvGroup;
+      if (t0[s] >= L) continue;
+#pragma unroll
+      for (int m = 0; m < kConvTaps - 1; ++m) {
+        const std::int64_t t = t0[s] - (kConvTaps - 1) + m;
+        win[s][m] = m < skip ? 0.0f : (t >= 0 ? to_f32<T>(xd[t]) : to_f32<T>(sd[K - 1 + t]));
       }
-      const T yt = from_f32<T>(silu(a));
-      u[d * ld + t] = yt;
-      if (u_f32) u_f32[d * L + t] = to_f32<T>(yt);
-      if constexpr (kTap != ConvTap::none) {
-        if (static_cast<unsigned int>(t) % stride == 0) acc.add(to_f32<T>(yt));
+#pragma unroll
+      for (int q = 0; q < kConvGroup / kV; ++q)
+        Vec<T>::unpack(*reinterpret_cast<const uint4*>(xd + t0[s] + q * kV), &win[s][kConvTaps - 1 + q * kV]);
+    }
+#pragma unroll
+    for (int s = 0; s < kConvSteps; ++s) {
+      if (t0[s] >= L) continue;
+      T out[kConvGroup];
+#pragma unroll
+      for (int j = 0; j < kConvGroup; ++j) {
+        float a = bias;
+#pragma unroll
+        for (int k = 0; k < kConvTaps; ++k)
+          if (k >= skip) a = fmaf(wk[k], win[s][j + k], a);
+        out[j] = from_f32<T>(silu(a));
+      }
+      T* ud = u + d * ld + t0[s];
+      const int valid = L - t0[s] < kConvGroup ? static_cast<int>(L - t0[s]) : kConvGroup;
+      if (valid == kConvGroup) {
+#pragma unroll
+        for (int q = 0; q < kConvGroup / kV; ++q) reinterpret_cast<uint4*>(ud)[q] = Vec<T>::pack(&out[q * kV]);
+      } else {
+#pragma unroll
+        for (int j = 0; j < kConvGroup; ++j)
+          if (j < valid) ud[j] = out[j];
+      }
+#pragma unroll
+      for (int j = 0; j < kConvGroup; ++j) {
+        if (j >= valid) break;
+        if (u_f32) u_f32[d * L + t0[s] + j] = to_f32<T>(out[j]);
+        if constexpr (kTap != ConvTap::none) {
+          if (static_cast<unsigned int>(t0[s] + j) % stride == 0) acc.add(to_f32<T>(out[j]));
+        }
       }
     }
   }
@@ -115,6 +158,9 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
                       std::int64_t L, std::int64_t ld, int K, void* u, float* u_f32, const StatsTap& tap, IoType io,
                       cudaStream_t stream) {
   if (L >= (std::int64_t{1} << 31)) throw_usage_error("conv: sequences of 2^31 tokens or more are not supported");
+  if (K < 1 || K > kConvTaps || ld % kConvGroup != 0)
+    throw_usage_error("conv: need 1 <= d_conv <= " + std::to_string(kConvTaps) + " and a row stride that is a multiple of " +
+                      std::to_string(kConvGroup));
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
   auto* parts = static_cast<stats_device::Partial1*>(tap.partials);

@@ -403,6 +403,8 @@ TEST_CASE("a statistic whose first pass the conv did (tap) equals the two-pass d
     corey::cuda::DeviceBuffer d_x(x.size()), d_state(state.size()), d_u(x.size()), d_u_plain(x.size());
     d_x.upload(x.data(), x.size());
     d_state.upload(state.data(), state.size());
+    d_u.fill_bytes(0);  // the row padding past L is never written
+    d_u_plain.fill_bytes(0);
     const auto conv = [&](void* u, const corey::cuda::StatsTap& tap) {
       corey::cuda::launch_conv_silu(d_x.data(), static_cast<const float*>(d_w.data()),
                                     static_cast<const float*>(d_b.data()), d_state.data(), D, L, ld, K, u, nullptr, tap,
