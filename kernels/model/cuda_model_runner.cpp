@@ -77,17 +77,21 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   dec_logits_ = DeviceBuffer(static_cast<std::size_t>(c.vocab_size) * sizeof(float));
   check(cudaMallocHost(&host_id_, kDecodeIdSlots * sizeof(std::int32_t)), "cudaMallocHost(token id)");
   check(cudaMallocHost(&host_logits_, static_cast<std::size_t>(c.vocab_size) * sizeof(float)), "cudaMallocHost(logits)");
+  q_dev_ = DeviceBuffer(static_cast<std::size_t>(c.n_layer) * sizeof(std::int32_t));
+  check(cudaMallocHost(&host_q_, static_cast<std::size_t>(c.n_layer) * sizeof(std::int32_t)), "cudaMallocHost(chunks)");
   reset();
 }
 
 CudaModelRunner::~CudaModelRunner() {
   if (decode_graph_) cudaGraphExecDestroy(decode_graph_);
+  drop_prefill_graphs();
   stats_.reset();
   cudaEventDestroy(u_ready_);
   cudaEventDestroy(q_ready_);
   cudaStreamDestroy(stats_stream_);
   cudaFreeHost(host_id_);
   cudaFreeHost(host_logits_);
+  cudaFreeHost(host_q_);
 }
 
 void CudaModelRunner::reset() {
@@ -105,10 +109,11 @@ void CudaModelRunner::check_ids(std::span<const std::int32_t> ids) const {
   }
 }
 
-void CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32) {
+bool CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32) {
   const model::MambaConfig& c = weights_.config;
   const std::int64_t D = c.d_inner, M = c.d_model, P = c.dt_rank + 2 * kStates;  // x_proj rows, states padded
   auto sized = [](std::int64_t bytes) { return DeviceBuffer(static_cast<std::size_t>(bytes)); };
+  bool grown = false;
   if (L > cap_tokens_) {
     const std::int64_t ld = padded_tokens(L);
     ids_ = sized(L * 4);
@@ -122,15 +127,19 @@ void CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_
     u_f32_ = DeviceBuffer();
     cap_u_f32_ = false;
     cap_tokens_ = L;
+    grown = true;
   }
   if (u_f32 && !cap_u_f32_) {
     u_f32_ = sized(cap_tokens_ * D * 4);
     cap_u_f32_ = true;
+    grown = true;
   }
   if (logit_rows > cap_logit_rows_) {
     logits_ = sized(logit_rows * c.vocab_size * 4);
     cap_logit_rows_ = logit_rows;
+    grown = true;
   }
+  return grown;
 }
 
 model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids, const model::PrefillOptions& options) {
@@ -150,27 +159,131 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   set_device(device_);
   const model::MambaConfig& c = weights_.config;
   const std::int64_t L = static_cast<std::int64_t>(ids.size());
+  const std::int64_t rows = options.all_logits ? L : 1;
+  const bool synced_hook = options.hook && !rule && options.hook_reads_activation;
+  // A host hook reads a contiguous fp32 (D, L) u: a copy unless u already is one.
+  const bool hook_needs_f32 = synced_hook && (io_ != IoType::f32 || padded_tokens(L) != L);
+  if (ensure_prefill_buffers(L, rows, hook_needs_f32)) drop_prefill_graphs();
+
+  PrefillPlan plan;
+  plan.L = L;
+  plan.rows = rows;
+  plan.options = &options;
+  plan.q_host.assign(static_cast<std::size_t>(c.n_layer), 0);
+  plan.blocks.assign(static_cast<std::size_t>(c.n_layer), 0);
+  if (!rule && !synced_hook) {
+    // Q decided on the host without the activation (a fixed chunk, or a hook on layer and length): known before
+    // anything runs.
+    for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
+      std::int64_t q = options.hook ? call_hook(options, layer, L, nullptr) : (options.chunk > 0 ? options.chunk : L);
+      if (options.chunk_mode == scan::ChunkMode::single) q = L;
+      plan.q_host[static_cast<std::size_t>(layer)] = q;
+    }
+  }
+  // Everything but a hook that needs the activation on the host runs as one CUDA Graph per shape (kernels,
+  // GEMMs and the statistics' fork and join are graph nodes: no per-launch host cost, no cross-stream events);
+  // the host-decided Qs then reach the scans through device memory, like a backend rule's.
+  const bool graphed = !synced_hook && (options.chunk_mode == scan::ChunkMode::inkernel ||
+                                        options.chunk_mode == scan::ChunkMode::single);
+  plan.q_from_device = graphed && !rule && options.chunk_mode == scan::ChunkMode::inkernel;
+
+  reset();
+  check(cudaMemcpyAsync(ids_.data(), ids.data(), ids.size() * sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpyAsync(ids)");
+  if (plan.q_from_device) {
+    // The pinned staging is reused by the next prefill only after this one's read-back has waited for the stream.
+    for (std::int64_t layer = 0; layer < c.n_layer; ++layer)
+      host_q_[layer] = static_cast<std::int32_t>(plan.q_host[static_cast<std::size_t>(layer)]);
+    check(cudaMemcpyAsync(q_dev_.data(), host_q_, static_cast<std::size_t>(c.n_layer) * sizeof(std::int32_t),
+                          cudaMemcpyHostToDevice, stream_),
+          "cudaMemcpyAsync(layer chunks)");
+  }
+  if (graphed) {
+    check(cudaGraphLaunch(prefill_graph(plan), stream_), "cudaGraphLaunch(prefill)");
+  } else {
+    enqueue_prefill(plan);
+  }
+  return read_prefill(plan);
+}
+
+std::int64_t CudaModelRunner::call_hook(const model::PrefillOptions& options, std::int64_t layer, std::int64_t L,
+                                        const float* u) const {
+  model::LayerActivation activation;
+  activation.layer = layer;
+  activation.seqlen = L;
+  activation.d_inner = weights_.config.d_inner;
+  activation.u = u;
+  activation.on_device = true;
+  const std::int64_t q = options.hook(activation);
+  if (q < 1)
+    throw Error(ErrorKind::usage,
+                "chunk hook returned Q = " + std::to_string(q) + " for layer " + std::to_string(layer) + " (need Q >= 1)");
+  set_device(device_);
+  return q;
+}
+
+cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
+  const model::PrefillOptions& options = *plan.options;
+  std::string key = std::to_string(plan.L) + "/" + std::to_string(plan.rows) + "/" +
+                    std::string(scan::to_string(options.chunk_mode));
+  if (options.backend_rule) {
+    const model::BackendChunkRule& r = *options.backend_rule;
+    key += "/" + std::string(entropy::to_string(r.statistic.estimator)) + "/" + std::to_string(r.statistic.bins) + "/" +
+           std::to_string(static_cast<int>(r.statistic.units)) + "/" + std::to_string(r.statistic.stride) + "/" +
+           std::to_string(r.rule.h_ref) + "/" + std::to_string(r.rule.c_min) + "/" + std::to_string(r.rule.c_max) +
+           "/" + std::to_string(static_cast<int>(r.rule.rounding)) + "/" + std::to_string(r.guard_fallback) + "/" +
+           std::to_string(r.guard_min_delta_buckets);
+  }
+  if (auto it = prefill_graphs_.find(key); it != prefill_graphs_.end()) {
+    plan.blocks = it->second.blocks;
+    return it->second.exec;
+  }
+  if (options.backend_rule) {
+    // The tap's partials are allocated now, not inside the capture.
+    stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(weights_.config.d_inner, cap_tokens_));
+  }
+  cudaGraph_t graph = nullptr;
+  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture(prefill)");
+  try {
+    enqueue_prefill(plan);
+  } catch (...) {
+    cudaStreamEndCapture(stream_, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture(prefill)");
+  cudaGraphExec_t exec = nullptr;
+  // Node priorities: the statistics' kernels keep their stream's priority inside the graph.
+  const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagUseNodePriority);
+  cudaGraphDestroy(graph);
+  check(inst, "cudaGraphInstantiate(prefill)");
+  prefill_graphs_.emplace(key, PrefillGraph{exec, plan.blocks});
+  return exec;
+}
+
+void CudaModelRunner::drop_prefill_graphs() {
+  for (auto& [key, g] : prefill_graphs_) cudaGraphExecDestroy(g.exec);
+  prefill_graphs_.clear();
+}
+
+void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
+  const model::PrefillOptions& options = *plan.options;
+  const bool rule = options.backend_rule.has_value();
+  const bool synced_hook = options.hook && !rule && options.hook_reads_activation;
+  const model::MambaConfig& c = weights_.config;
+  const std::int64_t L = plan.L, rows = plan.rows;
   const std::int64_t M = c.d_model, D = c.d_inner, K = c.d_conv, R = c.dt_rank, V = c.vocab_size;
   const std::int64_t P = R + 2 * kStates;  // x_proj rows, states padded
-  const std::int64_t rows = options.all_logits ? L : 1;
-  const bool hook = options.hook && !rule;
   const std::int64_t Lp = padded_tokens(L);  // row stride of the channel-major activations
-  // A host hook reads a contiguous fp32 (D, L) u: a copy unless u already is one.
-  const bool hook_needs_f32 = hook && options.hook_reads_activation && (io_ != IoType::f32 || Lp != L);
-  ensure_prefill_buffers(L, rows, hook_needs_f32);
+  const bool hook_needs_f32 = synced_hook && (io_ != IoType::f32 || Lp != L);
   const int Li = static_cast<int>(L), Mi = static_cast<int>(M), Di = static_cast<int>(D), Ri = static_cast<int>(R);
   const int Pi = static_cast<int>(P), Lpi = static_cast<int>(Lp);
 
-  reset();
   check(cudaMemsetAsync(slots_.data(), 0, slots_.bytes(), stream_), "cudaMemsetAsync(layer slots)");
-  check(cudaMemcpyAsync(ids_.data(), ids.data(), ids.size() * sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_),
-        "cudaMemcpyAsync(ids)");
   auto* hidden = static_cast<float*>(hidden_.data());
   launch_embed(static_cast<const std::int32_t*>(ids_.data()), L, weights_.embeddings.data(), M, io_, hidden, stream_);
 
   auto* slots = static_cast<LayerSlots*>(slots_.data());
-  std::vector<std::int64_t> q_host(static_cast<std::size_t>(c.n_layer), 0);
-  std::vector<std::int64_t> blocks(static_cast<std::size_t>(c.n_layer), 0);
   for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
     const DeviceLayerWeights& w = weights_.layers[static_cast<std::size_t>(layer)];
     launch_rms_norm(hidden, L, M, static_cast<const float*>(w.norm.data()), static_cast<float>(c.norm_eps),
@@ -187,7 +300,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
                      conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, tap, io_, stream_);
 
     LayerSlots* slot = slots + layer;
-    std::int64_t q = options.chunk > 0 ? options.chunk : L;
+    std::int64_t q = 0;
     const std::int32_t* q_ptr = nullptr;
     if (rule) {
       // The statistic and rule run on their own stream, beside the conv state update and the x_proj and dt_proj
@@ -211,24 +324,20 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
       q = 0;
     }
     launch_conv_state_update(xz_.data(), conv_state, D, L, Lp, static_cast<int>(K), io_, stream_);
-    if (hook) {
+    if (synced_hook) {
       // A hook that reads u does so on the host side of the API: the stream must be drained first (the paper's
       // per-layer host synchronisation).
-      if (options.hook_reads_activation) check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");
-      model::LayerActivation activation;
-      activation.layer = layer;
-      activation.seqlen = L;
-      activation.d_inner = D;
-      activation.u = hook_needs_f32 ? u_f32 : static_cast<const float*>(u_.data());
-      activation.on_device = true;
-      q = options.hook(activation);
-      if (q < 1)
-        throw Error(ErrorKind::usage, "chunk hook returned Q = " + std::to_string(q) + " for layer " +
-                                          std::to_string(layer) + " (need Q >= 1)");
-      set_device(device_);
+      check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize(chunk hook)");
+      q = call_hook(options, layer, L, hook_needs_f32 ? u_f32 : static_cast<const float*>(u_.data()));
+    } else if (!rule) {
+      q = plan.q_host[static_cast<std::size_t>(layer)];
+      if (plan.q_from_device) q_ptr = static_cast<const std::int32_t*>(q_dev_.data()) + layer;
     }
-    if (options.chunk_mode == scan::ChunkMode::single) q = L;
-    q_host[static_cast<std::size_t>(layer)] = q;
+    if (options.chunk_mode == scan::ChunkMode::single) {
+      q = L;
+      q_ptr = nullptr;
+    }
+    plan.q_host[static_cast<std::size_t>(layer)] = q;
 
     // (P, L) = x_proj (P, D) · u (D, L); dt (D, L) = dt_proj (D, R) · dt_low (R, L): column-major (L, ·) = (L, ·)·(·, ·).
     gemm_->run(false, false, Li, Pi, Di, u_.data(), Lpi, w.x_proj.data(), Di, x_dbl_.data(), Lpi, io_, false);
@@ -276,7 +385,7 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
       k.tokens_counter = &slot->tokens;
       launch_seq_scan(io_, k, stream_);
     }
-    blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
+    plan.blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
 
     // hidden (L, M) += y · out_projᵀ; column-major (M, L) += out_proj · y.
     gemm_->run(true, true, Mi, Li, Di, w.out_proj.data(), Di, y_.data(), Lpi, hidden, Mi, io_, true, 1.0f);
@@ -288,7 +397,13 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
   // logits (rows, V) = normed · headᵀ; column-major (V, rows) = head · normedᵀ.
   gemm_->run(true, false, static_cast<int>(V), static_cast<int>(rows), Mi, weights_.head(), Mi, normed_.data(), Mi,
              logits_.data(), static_cast<int>(V), io_, true);
+}
 
+model::PrefillResult CudaModelRunner::read_prefill(const PrefillPlan& plan) {
+  const model::MambaConfig& c = weights_.config;
+  const model::PrefillOptions& options = *plan.options;
+  const bool rule = options.backend_rule.has_value();
+  const std::int64_t L = plan.L, rows = plan.rows, V = c.vocab_size;
   model::PrefillResult result;
   result.positions = rows;
   result.logits.resize(static_cast<std::size_t>(rows * V));
@@ -302,10 +417,10 @@ model::PrefillResult CudaModelRunner::prefill(std::span<const std::int32_t> ids,
 
   for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
     const LayerSlots& s = host_slots[static_cast<std::size_t>(layer)];
-    const std::int64_t b = blocks[static_cast<std::size_t>(layer)];
+    const std::int64_t b = plan.blocks[static_cast<std::size_t>(layer)];
     model::LayerScanRecord rec;
     rec.layer = layer;
-    rec.chunk_requested = rule ? s.q_chosen : q_host[static_cast<std::size_t>(layer)];
+    rec.chunk_requested = rule ? s.q_chosen : plan.q_host[static_cast<std::size_t>(layer)];
     if (rule) rec.entropy = static_cast<double>(s.entropy);
     scan::ChunkReport& r = rec.report;
     r.impl = "seq";

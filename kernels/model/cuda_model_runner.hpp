@@ -2,7 +2,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cuda_backend.hpp"
@@ -19,7 +21,9 @@ namespace corey::cuda {
 // model dtype, everything on the backend stream of the device.
 //
 // Prefill per layer: RMSNorm → in_proj (cuBLAS) → conv + SiLU → [chunk choice] → x_proj, dt_proj (cuBLAS) →
-// `seq` scan → out_proj (cuBLAS, residual add). The chunk comes from PrefillOptions: a fixed Q; a host hook
+// `seq` scan → out_proj (cuBLAS, residual add). Unless a host hook needs the activation (or the chunk mode
+// launches per chunk), the whole prefill is one CUDA Graph per shape and rule, captured on first use. The chunk
+// comes from PrefillOptions: a fixed Q; a host hook
 // (when it reads the activation, the stream is synchronised and the hook gets the device u in fp32: that is
 // the per-layer host sync of the paper; a hook that decides from layer and length alone is called without
 // one); or a BackendChunkRule, where the device statistics kernel writes Q (after the rule's guard) and
@@ -52,7 +56,25 @@ class CudaModelRunner final : public model::ModelRunner {
 
  private:
   struct LayerSlots;  // per-layer device report slots (scan counters, chosen Q, entropy)
-  void ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32);
+  // One prefill: its shape, options, the per-layer Q decided on the host (0 where the device decides) and the
+  // scan blocks per layer (for the chunk-count check).
+  struct PrefillPlan {
+    std::int64_t L = 0, rows = 0;
+    const model::PrefillOptions* options = nullptr;
+    bool q_from_device = false;  // host-decided Qs reach the scans through q_dev_
+    std::vector<std::int64_t> q_host, blocks;
+  };
+  struct PrefillGraph {
+    cudaGraphExec_t exec = nullptr;
+    std::vector<std::int64_t> blocks;
+  };
+  // True when a buffer was reallocated (captured prefill graphs then point at freed memory).
+  bool ensure_prefill_buffers(std::int64_t L, std::int64_t logit_rows, bool u_f32);
+  void enqueue_prefill(PrefillPlan& plan);
+  cudaGraphExec_t prefill_graph(PrefillPlan& plan);  // cached per shape, chunk mode and rule
+  void drop_prefill_graphs();
+  model::PrefillResult read_prefill(const PrefillPlan& plan);
+  std::int64_t call_hook(const model::PrefillOptions& options, std::int64_t layer, std::int64_t L, const float* u) const;
   void capture_decode_graph();
   void check_ids(std::span<const std::int32_t> ids) const;
 
@@ -76,6 +98,9 @@ class CudaModelRunner final : public model::ModelRunner {
   std::int64_t cap_tokens_ = 0, cap_logit_rows_ = 0;
   bool cap_u_f32_ = false;
   DeviceBuffer ids_, hidden_, normed_, xz_, u_, u_f32_, x_dbl_, dt_, y_, logits_;
+  DeviceBuffer q_dev_;                // (layers) int32: host-decided Qs of a graphed prefill
+  std::int32_t* host_q_ = nullptr;    // pinned (layers)
+  std::map<std::string, PrefillGraph> prefill_graphs_;
 
   // Decode.
   DecodeShape shape_;

@@ -7,6 +7,8 @@
 namespace corey::cuda {
 namespace {
 
+constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // NVIDIA's suggested size for Hopper
+
 void check_cublas(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS)
     throw Error(ErrorKind::environment, std::string("cuBLAS: ") + what + " failed: " + cublasGetStatusString(status));
@@ -28,6 +30,8 @@ Gemm::Gemm(cudaStream_t stream) {
   check_cublas(cublasSetStream(handle_, stream), "cublasSetStream");
   // The default math mode with CUBLAS_COMPUTE_32F keeps fp32 GEMMs in IEEE fp32 (TF32 is opt-in).
   check_cublas(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+  workspace_ = DeviceBuffer(kWorkspaceBytes);
+  check_cublas(cublasSetWorkspace(handle_, workspace_.data(), workspace_.bytes()), "cublasSetWorkspace");
 }
 
 Gemm::~Gemm() { cublasDestroy(handle_); }

@@ -2,6 +2,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include "cuda_backend.hpp"
 #include "scan_params.hpp"
 
 namespace corey::cuda {
@@ -20,6 +21,8 @@ class Gemm {
 
  private:
   cublasHandle_t handle_ = nullptr;
+  // cuBLAS' workspace, owned here so that a GEMM captured into a CUDA Graph allocates nothing.
+  DeviceBuffer workspace_;
 };
 
 }  // namespace corey::cuda
