@@ -27,6 +27,7 @@
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "entropy/cpu_stats.hpp"
+#include "model/prefill_kernels.hpp"
 #include "scan/oracle_scan.hpp"
 #include "scan_kernel.hpp"
 #include "scan_runner.hpp"
@@ -640,6 +641,86 @@ Json section_stats(cc::ScanRunner& runner) {
   return rows;
 }
 
+// The tapped path of a routed prefill layer (mamba-370m, fp16, L 1008: u is (2048, 1008)): the conv alone, the
+// conv doing pass 1 (range only, and with the moments), and the one statistics launch that follows it, each
+// timed back to back (u and the range words L2-resident, as in the prefill). conv + tap + statistic against the
+// conv alone is what the statistic adds when nothing overlaps it.
+Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
+  using corey::entropy::Estimator;
+  const std::int64_t D = 2048, L = 1008, ld = cc::padded_tokens(L);
+  const int K = 4;
+  const DType t = DType::f16;
+  std::vector<std::uint8_t> x(static_cast<std::size_t>(2 * D * ld) * 2);
+  std::vector<float> w(static_cast<std::size_t>(D * K)), b(static_cast<std::size_t>(D));
+  std::uint64_t state = 12345;
+  const auto uniform = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<float>(static_cast<double>(state >> 11) / 9007199254740992.0) * 2.0f - 1.0f;
+  };
+  for (std::int64_t i = 0; i < 2 * D * ld; ++i) corey::store_from_f32(x.data(), t, i, 2.0f * uniform());
+  for (float& v : w) v = 0.5f * uniform();
+  for (float& v : b) v = 0.1f * uniform();
+  cc::DeviceBuffer d_x(x.size()), d_w(w.size() * 4), d_b(b.size() * 4), d_state(static_cast<std::size_t>(D * (K - 1)) * 2),
+      d_u(static_cast<std::size_t>(D * ld) * 2), range(16), hq(8);
+  d_x.upload(x.data(), x.size());
+  d_w.upload(w.data(), w.size() * 4);
+  d_b.upload(b.data(), b.size() * 4);
+  d_state.fill_bytes(0);
+  float* h_dev = static_cast<float*>(hq.data());
+  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
+  cudaStream_t s = cc::backend_stream(0);
+  const auto conv = [&](const cc::StatsTap& tap) {
+    if (tap) cc::check(cudaMemsetAsync(range.data(), 0, range.bytes(), s), "cudaMemsetAsync(range)");
+    cc::launch_conv_silu(d_x.data(), static_cast<const float*>(d_w.data()), static_cast<const float*>(d_b.data()),
+                         d_state.data(), D, L, ld, K, d_u.data(), nullptr, tap, cc::IoType::f16, s);
+  };
+  auto view = corey::entropy::contiguous_view(d_u.data(), t, 1, D, L);
+  view.stride_d = ld;
+  const Timing t_conv = measure([&] { conv({}); }, false);
+  Json rows = Json::array();
+  std::printf("tapped f16 D=%ld L=%ld conv %.1f us\n", static_cast<long>(D), static_cast<long>(L), t_conv.batch_s * 1e6);
+  struct Est {
+    const char* name;
+    Estimator e;
+    std::int64_t stride;
+  };
+  for (const Est& e : {Est{"hist", Estimator::hist, 1}, Est{"hist", Estimator::hist, 8},
+                       Est{"cheap_proxy", Estimator::cheap_proxy, 1}, Est{"variance_proxy", Estimator::variance_proxy, 1},
+                       Est{"kurtosis_proxy", Estimator::kurtosis_proxy, 1}}) {
+    corey::entropy::Statistic st;
+    st.estimator = e.e;
+    st.stride = e.stride;
+    const corey::entropy::ChunkRule rule;
+    cc::StatsTap tap = stats.tap_for(st, cc::conv_silu_blocks(D, L));
+    tap.range = static_cast<unsigned int*>(range.data());
+    const Timing t_tap = measure([&] { conv(tap); }, false);
+    const Timing t_side = measure([&] { stats.choose_guarded_chunk_tapped(view, st, rule, 0, 0, tap, h_dev, q_dev); }, false);
+    const Timing t_all = measure(
+        [&] {
+          conv(tap);
+          stats.choose_guarded_chunk_tapped(view, st, rule, 0, 0, tap, h_dev, q_dev);
+        },
+        false);
+    Json j = Json::object();
+    j["dtype"] = "fp16";
+    j["d_inner"] = D;
+    j["seqlen"] = L;
+    j["estimator"] = e.name;
+    j["stride"] = e.stride;
+    j["conv_time"] = t_conv.json();
+    j["conv_with_tap_time"] = t_tap.json();
+    j["tapped_statistic_time"] = t_side.json();
+    j["conv_tap_statistic_time"] = t_all.json();
+    std::printf("tapped f16 %-14s s=%ld  conv+tap %6.1f us (tap %+5.1f us)  statistic %6.1f us  conv+tap+statistic %6.1f us "
+                "(%+5.1f us over the conv)\n",
+                e.name, static_cast<long>(e.stride), t_tap.batch_s * 1e6, (t_tap.batch_s - t_conv.batch_s) * 1e6,
+                t_side.batch_s * 1e6, t_all.batch_s * 1e6, (t_all.batch_s - t_conv.batch_s) * 1e6);
+    std::fflush(stdout);
+    rows.push_back(j);
+  }
+  return rows;
+}
+
 // `--stats`: the statistics alone (warm: back-to-back, u in L2 as after the conv kernel; cold: L2 flushed) and
 // statistics + the routed scan, per estimator, beside the scan alone; then every device value checked against
 // the CPU StatsOp on the same u, through views that take each read path of the kernel (contiguous 16-byte
@@ -769,6 +850,7 @@ Json section_stats_timing(cc::ScanRunner& runner) {
   }
   std::printf("stats device vs CPU: %zu checks, %s\n", checks.size(), all_match ? "all match" : "MISMATCHES");
   Json out = Json::object();
+  out["tapped"] = tapped_stats_timing(*stats);
   out["rows"] = rows;
   out["checks"] = checks;
   out["all_match"] = all_match;

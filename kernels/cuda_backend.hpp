@@ -52,15 +52,15 @@ class DeviceStatsOp : public entropy::StatsOp {
   virtual void choose_guarded_chunk_into(const entropy::ActivationView& x, const entropy::Statistic& s,
                                          const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                          int guard_min_delta_buckets, float* entropy_out, std::int32_t* chunk_out) = 0;
-  // Where a kernel of `producer_blocks` blocks that writes the tensor stores pass 1 of statistic s (StatsTap);
-  // empty when s has no such path (token_hist, the host-only estimator). The partials belong to this op and are
-  // reused by the next tap.
+  // The tap through which a kernel of `producer_blocks` blocks that writes the tensor does pass 1 of statistic s
+  // (StatsTap; the moment partials belong to this op and are reused by the next tap); empty when s has no such
+  // path (token_hist, the host-only estimator). The caller adds the range words (zeroed before the producer).
   virtual StatsTap tap_for(const entropy::Statistic& s, int producer_blocks) = 0;
-  // choose_guarded_chunk_into for a tensor whose producer filled tap_for(s, producer_blocks) before, in the order
-  // of this op's stream: one launch instead of two, and x is read once.
+  // choose_guarded_chunk_into for a tensor whose producer did pass 1 through `tap` before, in the order of this
+  // op's stream: one launch instead of two, x read at most once, no timing events (graph-capturable as is).
   virtual void choose_guarded_chunk_tapped(const entropy::ActivationView& x, const entropy::Statistic& s,
                                            const entropy::ChunkRule& rule, std::int64_t guard_fallback,
-                                           int guard_min_delta_buckets, int producer_blocks, float* entropy_out,
+                                           int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                            std::int32_t* chunk_out) = 0;
   virtual double last_kernel_time_s() const = 0;
 };

@@ -125,26 +125,29 @@ class CudaStatsOp final : public DeviceStatsOp {
   StatsTap tap_for(const entropy::Statistic& s, int producer_blocks) override {
     if (!tappable(s.estimator)) return {};
     if (producer_blocks < 1) throw_usage_error("statistic tap: the producer needs at least one block");
-    const std::size_t bytes = stats_tap_bytes(producer_blocks);
-    if (tap_.bytes() < bytes) tap_ = DeviceBuffer(bytes);
     StatsTap tap;
-    tap.partials = tap_.data();
+    tap.blocks = producer_blocks;
     tap.stride = s.stride;
     tap.moments = s.estimator != entropy::Estimator::hist && s.estimator != entropy::Estimator::ebits;
+    if (tap.moments) {
+      const std::size_t bytes = stats_tap_bytes(producer_blocks);
+      if (tap_.bytes() < bytes) tap_ = DeviceBuffer(bytes);
+      tap.partials = tap_.data();
+    }
     return tap;
   }
 
   void choose_guarded_chunk_tapped(const entropy::ActivationView& x, const entropy::Statistic& s,
                                    const entropy::ChunkRule& rule, std::int64_t guard_fallback,
-                                   int guard_min_delta_buckets, int producer_blocks, float* entropy_out,
+                                   int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                    std::int32_t* chunk_out) override {
     if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
-    if (!tappable(s.estimator) || producer_blocks < 1 || stats_tap_bytes(producer_blocks) > tap_.bytes())
-      throw_usage_error("statistic tap: no tap of " + std::to_string(producer_blocks) + " blocks for this statistic");
+    const bool moments = s.estimator != entropy::Estimator::hist && s.estimator != entropy::Estimator::ebits;
+    if (!tappable(s.estimator) || !tap || !tap.range || tap.stride != s.stride || tap.moments != moments ||
+        (moments && (!tap.partials || stats_tap_bytes(tap.blocks) > tap_.bytes())))
+      throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no range words");
     const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
-    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
-    launch_stats_tapped(p, ws_, tap_.data(), producer_blocks, stream_);
-    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+    launch_stats_tapped(p, ws_, tap, stream_);
   }
 
   double last_kernel_time_s() const override {

@@ -263,19 +263,26 @@ __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, con
   ws.ticket[0] = 0;
 }
 
-// kTapped: pass 1 was done by the kernel that wrote x (StatsTap): every block folds its `tap_blocks` partials
-// the same way, so no block waits for another; cheap_proxy then needs nothing else (a grid of one block).
-// Otherwise the summary comes from stats_pass1.
+// kTapped: pass 1 was done by the kernel that wrote x (StatsTap): the range words, and for the proxies every
+// block folds the producer's moment partials the same way, so no block waits for another; cheap_proxy then needs
+// nothing else (a grid of one block). Otherwise the summary comes from stats_pass1.
 template <IoType io, bool kTapped>
 __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws,
-                                                        const Partial1* tap, unsigned int tap_blocks) {
+                                                        const unsigned int* tap_range, const Partial1* tap_partials,
+                                                        unsigned int tap_blocks) {
   extern __shared__ unsigned int shist[];
   __shared__ ReduceScratch scratch;
   Partial1* parts1 = static_cast<Partial1*>(ws.partials);
   Summary s;
   if constexpr (kTapped) {
-    s = summarize(p, needs_moments(p.kind) ? stats_device::fold_partials<true>(tap, tap_blocks, scratch)
-                                           : stats_device::fold_partials<false>(tap, tap_blocks, scratch));
+    Partial1 total = stats_device::read_range(tap_range);
+    if (needs_moments(p.kind)) {
+      const Partial1 m = stats_device::fold_partials<true>(tap_partials, tap_blocks, scratch);
+      total.sum = m.sum;
+      total.sum_abs = m.sum_abs;
+      total.sum_sq = m.sum_sq;
+    }
+    s = summarize(p, total);
     if (p.kind == StatKind::cheap_proxy) {
       if (threadIdx.x == 0) finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
       return;
@@ -581,16 +588,16 @@ void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace&
   }
   check(cudaGetLastError(), "stats_pass1 launch");
   if (p.kind == StatKind::cheap_proxy) return;
-  stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr, 0);
+  stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr, nullptr, 0);
   check(cudaGetLastError(), "stats_pass2 launch");
 }
 
 template <IoType io>
 void launch_tapped_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks,
-                         const void* tap, int tap_blocks, cudaStream_t stream) {
+                         const StatsTap& tap, cudaStream_t stream) {
   if (p.kind == StatKind::cheap_proxy) blocks = 1;
   stats_pass2<io, true><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(
-      p, g, ws, static_cast<const Partial1*>(tap), static_cast<unsigned int>(tap_blocks));
+      p, g, ws, tap.range, static_cast<const Partial1*>(tap.partials), static_cast<unsigned int>(tap.blocks));
   check(cudaGetLastError(), "stats_pass2 (tapped) launch");
 }
 
@@ -671,14 +678,16 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
   }
 }
 
-void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const void* tap_partials, int tap_blocks,
-                         cudaStream_t stream) {
-  const Geometry g = geometry(p, ws.blocks);
-  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
+void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
+  // Half the grid of the two-pass path: the tapped pass runs beside other kernels (the prefill's GEMMs), and one
+  // pass over a small tensor gains less from more blocks than it pays in per-block flushes.
+  const int max_blocks = std::max(1, ws.blocks / 2);
+  const Geometry g = geometry(p, max_blocks);
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, max_blocks));
   switch (p.io) {
-    case IoType::f32: launch_tapped_typed<IoType::f32>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
-    case IoType::f16: launch_tapped_typed<IoType::f16>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
-    case IoType::bf16: launch_tapped_typed<IoType::bf16>(p, g, ws, blocks, tap_partials, tap_blocks, stream); break;
+    case IoType::f32: launch_tapped_typed<IoType::f32>(p, g, ws, blocks, tap, stream); break;
+    case IoType::f16: launch_tapped_typed<IoType::f16>(p, g, ws, blocks, tap, stream); break;
+    case IoType::bf16: launch_tapped_typed<IoType::bf16>(p, g, ws, blocks, tap, stream); break;
   }
 }
 

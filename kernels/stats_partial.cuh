@@ -1,7 +1,8 @@
 // Pass 1 of the device statistics (KERNELS.md §7.4) as a per-block partial: min/max and the non-finite count
 // of the sampled elements a block visits, plus the raw moments the proxies need. The statistics' own pass 1 and
 // any kernel that writes the tensor (the prefill's conv, see StatsTap) accumulate through the same code, so a
-// statistic computed from a producer's partials equals the one computed by reading the tensor again.
+// statistic computed from a producer's pass 1 equals the one computed by reading the tensor again (min, max
+// and the count do not depend on the order; the moments' order differs by the producer's blocks).
 #pragma once
 #include <cstdint>
 
@@ -88,6 +89,35 @@ struct Pass1Accumulator {
     return p;
   }
 };
+
+// The order-preserving unsigned key of a finite float (a < b ⇔ key(a) < key(b)); finite keys are never 0 and
+// never ~0u, so a zeroed range word means "no finite value".
+__device__ __forceinline__ unsigned int order_key(float v) {
+  const unsigned int b = __float_as_uint(v);
+  return b & 0x80000000u ? ~b : b | 0x80000000u;
+}
+__device__ __forceinline__ float from_order_key(unsigned int k) {
+  return __uint_as_float(k & 0x80000000u ? k & 0x7fffffffu : ~k);
+}
+
+// A block's range and non-finite count into a StatsTap's zeroed range words (thread 0 of the block).
+__device__ __forceinline__ void publish_range(const Partial1& p, unsigned int* range) {
+  if (p.lo <= p.hi) {
+    atomicMax(&range[0], ~order_key(p.lo));
+    atomicMax(&range[1], order_key(p.hi));
+  }
+  if (p.nonfinite) atomicAdd(&range[2], p.nonfinite);
+}
+
+// The range words as a partial (lo > hi when no finite value was seen), read at L2: the producer's atomics are there.
+__device__ __forceinline__ Partial1 read_range(const unsigned int* range) {
+  Partial1 p{};
+  const unsigned int lo = __ldcg(&range[0]), hi = __ldcg(&range[1]);
+  p.lo = lo == 0 ? __builtin_huge_valf() : from_order_key(~lo);
+  p.hi = hi == 0 ? -__builtin_huge_valf() : from_order_key(hi);
+  p.nonfinite = __ldcg(&range[2]);
+  return p;
+}
 
 // Partials [0, n) folded in a fixed order (thread i takes i, i + blockDim.x, …, then the block reduction), so
 // every block that folds the same partials gets the same bits. Read through volatile: they may have been

@@ -17,6 +17,7 @@ struct CudaModelRunner::LayerSlots {
   unsigned long long tokens;   // tokens processed per row
   std::int32_t q_chosen;       // the backend rule's Q (after the guard)
   float entropy;               // the backend rule's statistic
+  unsigned int range[3];       // the statistic's range words, filled by the conv (StatsTap)
 };
 
 namespace {
@@ -294,12 +295,12 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
     // With a backend rule the conv also does the statistic's first pass over the u it writes (when the statistic
     // has one over the whole tensor), so the statistic reads u once and launches once.
-    const int conv_blocks = conv_silu_blocks(D, L);
-    const StatsTap tap = rule ? stats_->tap_for(options.backend_rule->statistic, conv_blocks) : StatsTap{};
+    LayerSlots* slot = slots + layer;
+    StatsTap tap = rule ? stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(D, L)) : StatsTap{};
+    tap.range = slot->range;  // zeroed with the slots
     launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
                      conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, tap, io_, stream_);
 
-    LayerSlots* slot = slots + layer;
     std::int64_t q = 0;
     const std::int32_t* q_ptr = nullptr;
     if (rule) {
@@ -314,7 +315,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       u_view.stride_d = Lp;
       if (tap) {
         stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
-                                            conv_blocks, &slot->entropy, &slot->q_chosen);
+                                            tap, &slot->entropy, &slot->q_chosen);
       } else {
         stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                           &slot->entropy, &slot->q_chosen);

@@ -44,12 +44,14 @@ enum class ConvTap { none, minmax, moments };
 // Warp w of block (x, y) computes channel y·8 + w for tokens [x·512, (x + 1)·512): each lane 8 consecutive
 // tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
 // so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
-// a tap the block also accumulates pass 1 of the statistic over the values it stored (t ≡ 0 mod stride) and
-// stores its partial at its block index. Rows are 16-byte aligned and ld is a multiple of 8 (padded_tokens).
+// a tap the block also does pass 1 of the statistic over the values it stored (t ≡ 0 mod stride): its range
+// into the tap's range words, its moments (kTap moments) as the partial at its block index. Rows are 16-byte
+// aligned and ld is a multiple of 8 (padded_tokens).
 template <typename T, ConvTap kTap>
 __global__ void __launch_bounds__(kConvThreads)
     conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t D, std::int64_t L,
-                     std::int64_t ld, int K, T* u, float* u_f32, stats_device::Partial1* tap, unsigned int stride) {
+                     std::int64_t ld, int K, T* u, float* u_f32, unsigned int* range, stats_device::Partial1* moments,
+                     unsigned int stride) {
   constexpr int kV = Vec<T>::kElems;
   const int lane = threadIdx.x % 32;
   const std::int64_t d = blockIdx.y * static_cast<std::int64_t>(kConvChannels) + threadIdx.x / 32;
@@ -113,7 +115,10 @@ __global__ void __launch_bounds__(kConvThreads)
   if constexpr (kTap != ConvTap::none) {
     __shared__ stats_device::ReduceScratch scratch;
     const stats_device::Partial1 part = acc.reduce(scratch);
-    if (threadIdx.x == 0) tap[blockIdx.y * gridDim.x + blockIdx.x] = part;
+    if (threadIdx.x == 0) {
+      stats_device::publish_range(part, range);
+      if constexpr (kTap == ConvTap::moments) moments[blockIdx.y * gridDim.x + blockIdx.x] = part;
+    }
   }
 }
 
@@ -164,20 +169,22 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
   auto* parts = static_cast<stats_device::Partial1*>(tap.partials);
+  if (tap && (!tap.range || tap.blocks != conv_silu_blocks(D, L) || (tap.moments && !parts)))
+    throw_usage_error("conv: a statistics tap needs range words, conv_silu_blocks(D, L) blocks and moment partials");
   const auto stride = static_cast<unsigned int>(tap.stride);
   dispatch_io(io, [&]<typename T>() {
     const auto* xt = static_cast<const T*>(x);
     const auto* st = static_cast<const T*>(state);
     auto* ut = static_cast<T*>(u);
     if (!tap) {
-      conv_silu_kernel<T, ConvTap::none><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, parts,
-                                                                            stride);
+      conv_silu_kernel<T, ConvTap::none><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
+                                                                            tap.range, parts, stride);
     } else if (tap.moments) {
       conv_silu_kernel<T, ConvTap::moments><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
-                                                                               parts, stride);
+                                                                               tap.range, parts, stride);
     } else {
       conv_silu_kernel<T, ConvTap::minmax><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
-                                                                              parts, stride);
+                                                                              tap.range, parts, stride);
     }
   });
   check(cudaGetLastError(), "conv_silu_kernel launch");

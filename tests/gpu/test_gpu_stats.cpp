@@ -385,7 +385,7 @@ TEST_CASE("a statistic whose first pass the conv did (tap) equals the two-pass d
   std::vector<float> w(static_cast<std::size_t>(D * K)), b(static_cast<std::size_t>(D));
   for (float& v : w) v = 0.5f * normal(rng);
   for (float& v : b) v = 0.1f * normal(rng);
-  corey::cuda::DeviceBuffer d_w(w.size() * 4), d_b(b.size() * 4), hq(16);
+  corey::cuda::DeviceBuffer d_w(w.size() * 4), d_b(b.size() * 4), hq(16), range(3 * sizeof(unsigned int));
   d_w.upload(w.data(), w.size() * 4);
   d_b.upload(b.data(), b.size() * 4);
   auto* h_out = static_cast<float*>(hq.data());
@@ -429,12 +429,13 @@ TEST_CASE("a statistic whose first pass the conv did (tap) equals the two-pass d
           corey::entropy::ChunkRule rule;
           rule.h_ref = 0.75;
           rule.c_max = 2048;
-          const int blocks = corey::cuda::conv_silu_blocks(D, L);
-          const corey::cuda::StatsTap tap = stats->tap_for(s, blocks);
+          corey::cuda::StatsTap tap = stats->tap_for(s, corey::cuda::conv_silu_blocks(D, L));
           REQUIRE(tap);
           REQUIRE(tap.moments == (e != Estimator::hist && e != Estimator::ebits));
+          tap.range = static_cast<unsigned int*>(range.data());
+          REQUIRE(cudaMemsetAsync(range.data(), 0, range.bytes(), stream) == cudaSuccess);
           conv(d_u.data(), tap);
-          stats->choose_guarded_chunk_tapped(dev, s, rule, fallback, 2, blocks, h_out, q_out);
+          stats->choose_guarded_chunk_tapped(dev, s, rule, fallback, 2, tap, h_out, q_out);
           stats->choose_guarded_chunk_into(dev, s, rule, fallback, 2, h_ref, q_ref);
           float hq_host[4];
           REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
@@ -461,7 +462,7 @@ TEST_CASE("a statistic whose first pass the conv did (tap) equals the two-pass d
       }
     }
   }
-  REQUIRE(stats->tap_for(Statistic{Estimator::token_hist}, 10).partials == nullptr);
+  REQUIRE_FALSE(stats->tap_for(Statistic{Estimator::token_hist}, 10));
   stats.reset();
   cudaStreamDestroy(stream);
 }
