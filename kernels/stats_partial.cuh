@@ -40,6 +40,7 @@ struct ReduceScratch {
   double d[32];
   float f[32];
   unsigned int u[32];
+  Partial1 part[32];
 };
 
 // One thread's share of pass 1; kMoments adds the raw moments (the proxies).
@@ -75,18 +76,38 @@ struct Pass1Accumulator {
     }
   }
 
-  // The block's partial (every thread calls it; every thread gets it).
+  // The block's partial (every thread calls it; every thread gets it): every field through the same tree as
+  // block_reduce (warp butterflies, then the warps in order), all fields in one pass.
   __device__ Partial1 reduce(ReduceScratch& s) const {
-    Partial1 p{};
-    p.lo = block_reduce(lo, min_f, s.f);
-    p.hi = block_reduce(hi, max_f, s.f);
-    p.nonfinite = block_reduce(nonfinite, add_u, s.u);
-    if constexpr (kMoments) {
-      p.sum = block_reduce(sum, add_d, s.d);
-      p.sum_abs = block_reduce(sum_abs, add_d, s.d);
-      p.sum_sq = block_reduce(sum_sq, add_d, s.d);
+    Partial1 p{lo, hi, nonfinite, sum, sum_abs, sum_sq};
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      p.lo = fminf(p.lo, __shfl_xor_sync(0xffffffffu, p.lo, o));
+      p.hi = fmaxf(p.hi, __shfl_xor_sync(0xffffffffu, p.hi, o));
+      p.nonfinite += __shfl_xor_sync(0xffffffffu, p.nonfinite, o);
+      if constexpr (kMoments) {
+        p.sum += __shfl_xor_sync(0xffffffffu, p.sum, o);
+        p.sum_abs += __shfl_xor_sync(0xffffffffu, p.sum_abs, o);
+        p.sum_sq += __shfl_xor_sync(0xffffffffu, p.sum_sq, o);
+      }
     }
-    return p;
+    const int warps = (blockDim.x + 31) / 32;
+    __syncthreads();
+    if ((threadIdx.x & 31) == 0) s.part[threadIdx.x / 32] = p;
+    __syncthreads();
+    Partial1 r = s.part[0];
+    for (int w = 1; w < warps; ++w) {
+      const Partial1& q = s.part[w];
+      r.lo = fminf(r.lo, q.lo);
+      r.hi = fmaxf(r.hi, q.hi);
+      r.nonfinite += q.nonfinite;
+      if constexpr (kMoments) {
+        r.sum += q.sum;
+        r.sum_abs += q.sum_abs;
+        r.sum_sq += q.sum_sq;
+      }
+    }
+    return r;
   }
 };
 

@@ -102,13 +102,20 @@ __global__ void __launch_bounds__(kConvThreads)
         for (int j = 0; j < kConvGroup; ++j)
           if (j < valid) ud[j] = out[j];
       }
+      if (u_f32) {
 #pragma unroll
-      for (int j = 0; j < kConvGroup; ++j) {
-        if (j >= valid) break;
-        if (u_f32) u_f32[d * L + t0[s] + j] = to_f32<T>(out[j]);
-        if constexpr (kTap != ConvTap::none) {
-          if (static_cast<unsigned int>(t0[s] + j) % stride == 0) acc.add(to_f32<T>(out[j]));
-        }
+        for (int j = 0; j < kConvGroup; ++j)
+          if (j < valid) u_f32[d * L + t0[s] + j] = to_f32<T>(out[j]);
+      }
+      if constexpr (kTap != ConvTap::none) {
+        // Bit j: token t0 + j is sampled (t ≡ 0 mod stride); one division per group, not per token.
+        unsigned int sampled = 0;
+        for (unsigned int j = (stride - static_cast<unsigned int>(t0[s]) % stride) % stride; j < kConvGroup; j += stride)
+          sampled |= 1u << j;
+        sampled &= (1u << valid) - 1u;
+#pragma unroll
+        for (int j = 0; j < kConvGroup; ++j)
+          if (sampled >> j & 1u) acc.add(to_f32<T>(out[j]));
       }
     }
   }
