@@ -233,7 +233,7 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
            std::to_string(static_cast<int>(r.statistic.units)) + "/" + std::to_string(r.statistic.stride) + "/" +
            std::to_string(r.rule.h_ref) + "/" + std::to_string(r.rule.c_min) + "/" + std::to_string(r.rule.c_max) +
            "/" + std::to_string(static_cast<int>(r.rule.rounding)) + "/" + std::to_string(r.guard_fallback) + "/" +
-           std::to_string(r.guard_min_delta_buckets);
+           std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass");
   }
   if (auto it = prefill_graphs_.find(key); it != prefill_graphs_.end()) {
     plan.blocks = it->second.blocks;
@@ -296,7 +296,8 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     // With a backend rule the conv also does the statistic's first pass over the u it writes (when the statistic
     // has one over the whole tensor), so the statistic reads u once and launches once.
     LayerSlots* slot = slots + layer;
-    StatsTap tap = rule ? stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(D, L)) : StatsTap{};
+    StatsTap tap =
+        rule && statistics_tap_ ? stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(D, L)) : StatsTap{};
     tap.range = slot->range;  // zeroed with the slots
     launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
                      conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, tap, io_, stream_);

@@ -49,6 +49,9 @@ class CudaModelRunner final : public model::ModelRunner {
 
   DType dtype() const { return weights_.dtype; }
   std::int64_t weight_bytes() const { return weights_.bytes; }
+  // Whether the conv does pass 1 of a backend rule's statistic (StatsTap; the default) or the statistic reads u
+  // twice on its own stream (two launches, nothing added to the conv); benchmarks compare the two.
+  void set_statistics_tap(bool enabled) { statistics_tap_ = enabled; }
   // The two halves of decode_step, for benchmarks: enqueue the token (id upload + graph replay, no host
   // sync) and read the logits of the last enqueued token (waits).
   void enqueue_decode(std::int32_t id);
@@ -89,6 +92,7 @@ class CudaModelRunner final : public model::ModelRunner {
   cudaStream_t stats_stream_ = nullptr;   // a backend rule's statistics, overlapped with the projections
   cudaEvent_t u_ready_ = nullptr;         // stream_ → stats_stream_: u of the layer is written
   cudaEvent_t q_ready_ = nullptr;         // stats_stream_ → stream_: the layer's Q is written
+  bool statistics_tap_ = true;
 
   DeviceBuffer conv_state_;  // (layers, D, K − 1) in the model dtype
   DeviceBuffer ssm_state_;   // (layers, D, 16) fp32
