@@ -190,7 +190,6 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
   rows.push_back(rule_row("device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, 0));
   rows.push_back(rule_row("device_hist two-pass", corey::entropy::Estimator::hist, 1, 0, false));
   rows.push_back(rule_row("device_sampled_hist_s8 two-pass", corey::entropy::Estimator::hist, 8, 0, false));
-  rows.push_back(rule_row("device_cheap_proxy two-pass", corey::entropy::Estimator::cheap_proxy, 1, 0, false));
   for (Row& row : rows) row.options.all_logits = false;
   cc::Timer timer(0);
   for (int round = -3; round < rounds; ++round) {

@@ -53,8 +53,8 @@ class DeviceStatsOp : public entropy::StatsOp {
                                          const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                          int guard_min_delta_buckets, float* entropy_out, std::int32_t* chunk_out) = 0;
   // The tap through which a kernel of `producer_blocks` blocks that writes the tensor does pass 1 of statistic s
-  // (StatsTap; the moment partials belong to this op and are reused by the next tap); empty when s has no such
-  // path (token_hist, the host-only estimator). The caller adds the range words (zeroed before the producer).
+  // (StatsTap); empty when s has none (only hist and ebits have one). The caller adds the range words, zeroed
+  // before the producer runs.
   virtual StatsTap tap_for(const entropy::Statistic& s, int producer_blocks) = 0;
   // choose_guarded_chunk_into for a tensor whose producer did pass 1 through `tap` before, in the order of this
   // op's stream: one launch instead of two, x read at most once, no timing events (graph-capturable as is).

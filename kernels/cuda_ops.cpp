@@ -128,12 +128,6 @@ class CudaStatsOp final : public DeviceStatsOp {
     StatsTap tap;
     tap.blocks = producer_blocks;
     tap.stride = s.stride;
-    tap.moments = s.estimator != entropy::Estimator::hist && s.estimator != entropy::Estimator::ebits;
-    if (tap.moments) {
-      const std::size_t bytes = stats_tap_bytes(producer_blocks);
-      if (tap_.bytes() < bytes) tap_ = DeviceBuffer(bytes);
-      tap.partials = tap_.data();
-    }
     return tap;
   }
 
@@ -142,9 +136,7 @@ class CudaStatsOp final : public DeviceStatsOp {
                                    int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                    std::int32_t* chunk_out) override {
     if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
-    const bool moments = s.estimator != entropy::Estimator::hist && s.estimator != entropy::Estimator::ebits;
-    if (!tappable(s.estimator) || !tap || !tap.range || tap.stride != s.stride || tap.moments != moments ||
-        (moments && (!tap.partials || stats_tap_bytes(tap.blocks) > tap_.bytes())))
+    if (!tappable(s.estimator) || !tap || !tap.range || tap.stride != s.stride)
       throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no range words");
     const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
     launch_stats_tapped(p, ws_, tap, stream_);
@@ -162,8 +154,8 @@ class CudaStatsOp final : public DeviceStatsOp {
   // the CPU estimator computes it, which is what a host-side hook costs anyway (one sync per call).
   // `choose_chunk_into` still refuses it: it promises no host trip.
   static bool host_only(entropy::Estimator e) { return e == entropy::Estimator::proto; }
-  // Pass 1 can come from a producer unless the statistic's min/max are per token.
-  static bool tappable(entropy::Estimator e) { return !host_only(e) && e != entropy::Estimator::token_hist; }
+  // The histogram statistics' pass 1 (the range) can come from the producer (stats_tap.hpp).
+  static bool tappable(entropy::Estimator e) { return e == entropy::Estimator::hist || e == entropy::Estimator::ebits; }
 
   entropy::ActivationView host_copy(const entropy::ActivationView& x) {
     if (x.stride_b < 0 || x.stride_d < 0 || x.stride_l < 0) throw_usage_error("statistic: negative strides");
@@ -254,7 +246,6 @@ class CudaStatsOp final : public DeviceStatsOp {
   std::vector<unsigned char> host_;  // host copy for the host_only estimator
   StatsWorkspace ws_;
   DeviceBuffer partials_, hist_, token_h_, misc_;
-  DeviceBuffer tap_;  // the producer's pass-1 partials (tap_for)
   float* scratch_h_ = nullptr;
   std::int32_t* scratch_q_ = nullptr;
   cudaEvent_t ev_start_ = nullptr;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "core/error.hpp"
 #include "cuda_check.hpp"
 #include "stats_kernel.hpp"
 #include "stats_partial.cuh"
@@ -263,30 +264,17 @@ __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, con
   ws.ticket[0] = 0;
 }
 
-// kTapped: pass 1 was done by the kernel that wrote x (StatsTap): the range words, and for the proxies every
-// block folds the producer's moment partials the same way, so no block waits for another; cheap_proxy then needs
-// nothing else (a grid of one block). Otherwise the summary comes from stats_pass1.
+// kTapped: pass 1 of a histogram was done by the kernel that wrote x (StatsTap): every block reads the range
+// words. Otherwise the summary comes from stats_pass1.
 template <IoType io, bool kTapped>
 __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws,
-                                                        const unsigned int* tap_range, const Partial1* tap_partials,
-                                                        unsigned int tap_blocks) {
+                                                        const unsigned int* tap_range) {
   extern __shared__ unsigned int shist[];
   __shared__ ReduceScratch scratch;
   Partial1* parts1 = static_cast<Partial1*>(ws.partials);
   Summary s;
   if constexpr (kTapped) {
-    Partial1 total = stats_device::read_range(tap_range);
-    if (needs_moments(p.kind)) {
-      const Partial1 m = stats_device::fold_partials<true>(tap_partials, tap_blocks, scratch);
-      total.sum = m.sum;
-      total.sum_abs = m.sum_abs;
-      total.sum_sq = m.sum_sq;
-    }
-    s = summarize(p, total);
-    if (p.kind == StatKind::cheap_proxy) {
-      if (threadIdx.x == 0) finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
-      return;
-    }
+    s = summarize(p, stats_device::read_range(tap_range));
   } else {
     s = *reinterpret_cast<const Summary*>(parts1 + gridDim.x);
   }
@@ -588,16 +576,14 @@ void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace&
   }
   check(cudaGetLastError(), "stats_pass1 launch");
   if (p.kind == StatKind::cheap_proxy) return;
-  stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr, nullptr, 0);
+  stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr);
   check(cudaGetLastError(), "stats_pass2 launch");
 }
 
 template <IoType io>
 void launch_tapped_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks,
                          const StatsTap& tap, cudaStream_t stream) {
-  if (p.kind == StatKind::cheap_proxy) blocks = 1;
-  stats_pass2<io, true><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(
-      p, g, ws, tap.range, static_cast<const Partial1*>(tap.partials), static_cast<unsigned int>(tap.blocks));
+  stats_pass2<io, true><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, tap.range);
   check(cudaGetLastError(), "stats_pass2 (tapped) launch");
 }
 
@@ -679,6 +665,7 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
 }
 
 void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
+  if (p.kind != StatKind::hist && p.kind != StatKind::ebits) throw_usage_error("statistic tap: only for hist and ebits");
   // Half the grid of the two-pass path: the tapped pass runs beside other kernels (the prefill's GEMMs), and one
   // pass over a small tensor gains less from more blocks than it pays in per-block flushes.
   const int max_blocks = std::max(1, ws.blocks / 2);
@@ -689,10 +676,6 @@ void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const S
     case IoType::f16: launch_tapped_typed<IoType::f16>(p, g, ws, blocks, tap, stream); break;
     case IoType::bf16: launch_tapped_typed<IoType::bf16>(p, g, ws, blocks, tap, stream); break;
   }
-}
-
-std::size_t stats_tap_bytes(int producer_blocks) {
-  return static_cast<std::size_t>(producer_blocks) * sizeof(Partial1);
 }
 
 }  // namespace corey::cuda

@@ -66,12 +66,8 @@ std::size_t stats_partials_bytes(int blocks);
 // Stream-ordered, no host synchronization, graph-capturable.
 void launch_stats(const StatsParams& params, const StatsWorkspace& ws, cudaStream_t stream);
 
-// The same statistic when the kernel that wrote x did pass 1 (`tap`, stats_tap.hpp), before this launch in
-// stream order. One launch: the second pass (histogram or central moments) and the rule; cheap_proxy is one
-// block. Not for token_hist (its min/max are per token).
+// A histogram statistic (hist, ebits) when the kernel that wrote x did pass 1 (`tap`, stats_tap.hpp), before
+// this launch in stream order: one launch, the histogram and the rule.
 void launch_stats_tapped(const StatsParams& params, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream);
-
-// Bytes of the moment partials a producer of `producer_blocks` blocks writes for a StatsTap.
-std::size_t stats_tap_bytes(int producer_blocks);
 
 }  // namespace corey::cuda

@@ -3,19 +3,16 @@
 
 namespace corey::cuda {
 
-// Pass 1 of a device statistic done by the kernel that writes the tensor (the "producer"), over the elements
-// x[..., ::stride] it writes (stats_partial.cuh):
-// - the range and the non-finite count go to three words at `range` by order-independent atomics (so they are
-//   exact and need no reduction afterwards); the caller zeroes them before the producer runs;
-// - with `moments`, each producer block also stores its raw moments as one partial at `partials[block]`.
-// The statistic then starts from these and reads the tensor at most once, in one launch. An empty tap means the
-// statistic has no such path (its min/max are per token, or it runs on the host).
+// Pass 1 of a histogram statistic done by the kernel that writes the tensor (the "producer"): the range and the
+// non-finite count of the elements x[..., ::stride] it writes go to three words at `range` by order-independent
+// atomics (stats_partial.cuh), which the caller zeroes before the producer runs. The statistic then reads the
+// tensor once, in one launch. Only the histogram statistics have a tap: the proxies' double-precision moments
+// would lengthen the producer, which sits on the critical path, more than their own pass costs beside it
+// (corey_bench_model --rule-overhead); token_hist's min/max are per token.
 struct StatsTap {
   unsigned int* range = nullptr;  // [~key(min), key(max), non-finite count], key = the order-preserving bits
-  void* partials = nullptr;       // stats_device::Partial1[blocks] when moments
   int blocks = 0;                 // the producer's blocks
   std::int64_t stride = 1;        // the statistic's sampling stride along L
-  bool moments = false;           // the proxies' raw moments
   explicit operator bool() const { return blocks > 0; }
 };
 

@@ -239,10 +239,6 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
     plan.blocks = it->second.blocks;
     return it->second.exec;
   }
-  if (options.backend_rule) {
-    // The tap's partials are allocated now, not inside the capture.
-    stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(weights_.config.d_inner, cap_tokens_));
-  }
   cudaGraph_t graph = nullptr;
   check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture(prefill)");
   try {
@@ -293,8 +289,8 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
     char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
-    // With a backend rule the conv also does the statistic's first pass over the u it writes (when the statistic
-    // has one over the whole tensor), so the statistic reads u once and launches once.
+    // With a histogram rule the conv also does the statistic's first pass (the range of the u it writes), so the
+    // statistic reads u once and launches once.
     LayerSlots* slot = slots + layer;
     StatsTap tap =
         rule && statistics_tap_ ? stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(D, L)) : StatsTap{};

@@ -49,7 +49,7 @@ class CudaModelRunner final : public model::ModelRunner {
 
   DType dtype() const { return weights_.dtype; }
   std::int64_t weight_bytes() const { return weights_.bytes; }
-  // Whether the conv does pass 1 of a backend rule's statistic (StatsTap; the default) or the statistic reads u
+  // Whether the conv does pass 1 of a histogram rule's statistic (StatsTap; the default) or the statistic reads u
   // twice on its own stream (two launches, nothing added to the conv); benchmarks compare the two.
   void set_statistics_tap(bool enabled) { statistics_tap_ = enabled; }
   // The two halves of decode_step, for benchmarks: enqueue the token (id upload + graph replay, no host

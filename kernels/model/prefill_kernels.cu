@@ -39,23 +39,20 @@ constexpr int kConvSteps = 2;                     // steps per lane, loads of al
 constexpr std::int64_t kConvTokens = 32 * kConvGroup * kConvSteps;  // tokens per block along L
 constexpr int kConvTaps = 8;                      // the most conv taps (the model's d_conv); fewer are predicated
 
-enum class ConvTap { none, minmax, moments };
 
 // Warp w of block (x, y) computes channel y·8 + w for tokens [x·512, (x + 1)·512): each lane 8 consecutive
 // tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
 // so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
-// a tap the block also does pass 1 of the statistic over the values it stored (t ≡ 0 mod stride): its range
-// into the tap's range words, its moments (kTap moments) as the partial at its block index. Rows are 16-byte
-// aligned and ld is a multiple of 8 (padded_tokens).
-template <typename T, ConvTap kTap>
+// kTap the block also does pass 1 of a histogram statistic over the values it stored (t ≡ 0 mod stride): its
+// range into the tap's range words. Rows are 16-byte aligned and ld is a multiple of 8 (padded_tokens).
+template <typename T, bool kTap>
 __global__ void __launch_bounds__(kConvThreads)
     conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t D, std::int64_t L,
-                     std::int64_t ld, int K, T* u, float* u_f32, unsigned int* range, stats_device::Partial1* moments,
-                     unsigned int stride) {
+                     std::int64_t ld, int K, T* u, float* u_f32, unsigned int* range, unsigned int stride) {
   constexpr int kV = Vec<T>::kElems;
   const int lane = threadIdx.x % 32;
   const std::int64_t d = blockIdx.y * static_cast<std::int64_t>(kConvChannels) + threadIdx.x / 32;
-  stats_device::Pass1Accumulator<kTap == ConvTap::moments> acc;
+  stats_device::Pass1Accumulator<false> acc;
   if (d < D) {
     const T* xd = x + d * ld;
     const T* sd = state + d * (K - 1);
@@ -107,7 +104,7 @@ __global__ void __launch_bounds__(kConvThreads)
         for (int j = 0; j < kConvGroup; ++j)
           if (j < valid) u_f32[d * L + t0[s] + j] = to_f32<T>(out[j]);
       }
-      if constexpr (kTap != ConvTap::none) {
+      if constexpr (kTap) {
         // Bit j: token t0 + j is sampled (t ≡ 0 mod stride); one division per group, not per token.
         unsigned int sampled = 0;
         for (unsigned int j = (stride - static_cast<unsigned int>(t0[s]) % stride) % stride; j < kConvGroup; j += stride)
@@ -119,13 +116,10 @@ __global__ void __launch_bounds__(kConvThreads)
       }
     }
   }
-  if constexpr (kTap != ConvTap::none) {
+  if constexpr (kTap) {
     __shared__ stats_device::ReduceScratch scratch;
     const stats_device::Partial1 part = acc.reduce(scratch);
-    if (threadIdx.x == 0) {
-      stats_device::publish_range(part, range);
-      if constexpr (kTap == ConvTap::moments) moments[blockIdx.y * gridDim.x + blockIdx.x] = part;
-    }
+    if (threadIdx.x == 0) stats_device::publish_range(part, range);
   }
 }
 
@@ -175,23 +169,18 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
                       std::to_string(kConvGroup));
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
-  auto* parts = static_cast<stats_device::Partial1*>(tap.partials);
-  if (tap && (!tap.range || tap.blocks != conv_silu_blocks(D, L) || (tap.moments && !parts)))
-    throw_usage_error("conv: a statistics tap needs range words, conv_silu_blocks(D, L) blocks and moment partials");
+  if (tap && (!tap.range || tap.blocks != conv_silu_blocks(D, L)))
+    throw_usage_error("conv: a statistics tap needs range words and conv_silu_blocks(D, L) blocks");
   const auto stride = static_cast<unsigned int>(tap.stride);
   dispatch_io(io, [&]<typename T>() {
     const auto* xt = static_cast<const T*>(x);
     const auto* st = static_cast<const T*>(state);
     auto* ut = static_cast<T*>(u);
-    if (!tap) {
-      conv_silu_kernel<T, ConvTap::none><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
-                                                                            tap.range, parts, stride);
-    } else if (tap.moments) {
-      conv_silu_kernel<T, ConvTap::moments><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
-                                                                               tap.range, parts, stride);
+    if (tap) {
+      conv_silu_kernel<T, true><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap.range,
+                                                                   stride);
     } else {
-      conv_silu_kernel<T, ConvTap::minmax><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32,
-                                                                              tap.range, parts, stride);
+      conv_silu_kernel<T, false><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, nullptr, 1);
     }
   });
   check(cudaGetLastError(), "conv_silu_kernel launch");
