@@ -544,20 +544,25 @@ Geometry geometry(const StatsParams& p, int max_blocks) {
   g.vec = dense && aligned_base && aligned_rows;
   const std::int64_t per_slot = g.vec ? 16 / eb : 1;
   g.slots = (g.len + per_slot - 1) / per_slot;
-  // The most loads in flight per thread that still give at least half the grid a tile (a small, L2-resident
-  // tensor is better spread over many SMs than over few with deep unrolling).
-  for (int unroll = g.vec ? kVecUnroll : kScalarUnroll;; unroll /= 2) {
-    // As few threads along a row as cover it, so a short row leaves the others to the next rows.
-    const std::int64_t per_thread = (g.slots + unroll - 1) / unroll;
-    g.tw_shift = 0;
-    while (g.tw_shift < kThreadsShift && (std::int64_t{1} << g.tw_shift) < per_thread) ++g.tw_shift;
-    const std::int64_t tile_slots = static_cast<std::int64_t>(unroll) << g.tw_shift;
-    const std::int64_t rows_per_tile = kThreads >> g.tw_shift;
-    g.unroll = unroll;
-    g.tiles_per_row = (g.slots + tile_slots - 1) / tile_slots;
-    g.tiles = (g.rows + rows_per_tile - 1) / rows_per_tile * g.tiles_per_row;
-    if (unroll == 1 || 2 * g.tiles >= max_blocks) break;
+  // The tiling: as few threads along a row as cover it (a short row leaves the others to the next rows); of the
+  // unroll depths, the one with the most tiles that still fit the grid (one tile per block: a block with two
+  // tiles would double the pass, since every block waits for nothing but its own tiles), else the deepest (a
+  // tensor larger than the grid, where one extra tile is a small share).
+  Geometry best{};
+  for (int unroll = g.vec ? kVecUnroll : kScalarUnroll; unroll >= 1; unroll /= 2) {
+    Geometry c = g;
+    const std::int64_t per_thread = (c.slots + unroll - 1) / unroll;
+    c.tw_shift = 0;
+    while (c.tw_shift < kThreadsShift && (std::int64_t{1} << c.tw_shift) < per_thread) ++c.tw_shift;
+    const std::int64_t tile_slots = static_cast<std::int64_t>(unroll) << c.tw_shift;
+    const std::int64_t rows_per_tile = kThreads >> c.tw_shift;
+    c.unroll = unroll;
+    c.tiles_per_row = (c.slots + tile_slots - 1) / tile_slots;
+    c.tiles = (c.rows + rows_per_tile - 1) / rows_per_tile * c.tiles_per_row;
+    if (best.unroll == 0 || c.tiles <= max_blocks) best = c;
+    if (c.tiles > max_blocks) break;
   }
+  g = best;
   return g;
 }
 
@@ -666,11 +671,8 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
 
 void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
   if (p.kind != StatKind::hist && p.kind != StatKind::ebits) throw_usage_error("statistic tap: only for hist and ebits");
-  // Half the grid of the two-pass path: the tapped pass runs beside other kernels (the prefill's GEMMs), and one
-  // pass over a small tensor gains less from more blocks than it pays in per-block flushes.
-  const int max_blocks = std::max(1, ws.blocks / 2);
-  const Geometry g = geometry(p, max_blocks);
-  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, max_blocks));
+  const Geometry g = geometry(p, ws.blocks);
+  const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
   switch (p.io) {
     case IoType::f32: launch_tapped_typed<IoType::f32>(p, g, ws, blocks, tap, stream); break;
     case IoType::f16: launch_tapped_typed<IoType::f16>(p, g, ws, blocks, tap, stream); break;
