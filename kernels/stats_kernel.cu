@@ -4,7 +4,9 @@
 // (ticket counter) reduces the per-block partials through a fixed tree, so every result is run-to-run
 // deterministic; the last block of the last pass applies the chunk rule, writes H and Q to device memory and
 // leaves the workspace zeroed. cheap_proxy needs only pass 1. token_hist is a third, single-launch kernel
-// (per-token histograms over the channels, see stats_token_hist).
+// (per-token histograms over the channels, see stats_token_hist). A histogram whose range the kernel that wrote
+// x found (StatsTap) runs pass 2 alone. The histogram's global counters are 32 copies of the bins, a block
+// adding into copy blockIdx mod 32, so no counter takes more than 1/32 of the grid's atomics.
 //
 // Both passes stream: the work is cut into tiles of (rows × time) so short rows do not idle a block, and a
 // tensor read densely from a 16-byte aligned base is read with 16-byte vector loads, several in flight per

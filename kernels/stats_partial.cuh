@@ -38,8 +38,6 @@ __device__ __forceinline__ unsigned int add_u(unsigned int a, unsigned int b) { 
 // Shared scratch of the block reductions (one slot per warp of a block of at most 1024 threads).
 struct ReduceScratch {
   double d[32];
-  float f[32];
-  unsigned int u[32];
   Partial1 part[32];
 };
 

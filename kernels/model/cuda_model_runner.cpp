@@ -45,8 +45,8 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   elem_ = dtype_bytes(dtype);
   gemm_ = std::make_unique<Gemm>(stream_);
   scan_ = std::make_unique<ScanRunner>(device);
-  // The statistics stream has the highest priority: its blocks are scheduled before pending GEMM blocks, so the
-  // short statistic finishes while the x_proj and dt_proj GEMMs (which the scan also waits for) still run.
+  // The statistics stream has the highest priority, so its blocks are not queued behind those of the x_proj and
+  // dt_proj GEMMs it runs beside (the scan waits for both).
   int least_priority = 0, greatest_priority = 0;
   check(cudaDeviceGetStreamPriorityRange(&least_priority, &greatest_priority), "cudaDeviceGetStreamPriorityRange");
   check(cudaStreamCreateWithPriority(&stats_stream_, cudaStreamNonBlocking, greatest_priority),
