@@ -672,7 +672,8 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
 }
 
 void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
-  if (p.kind != StatKind::hist && p.kind != StatKind::ebits) throw_usage_error("statistic tap: only for hist and ebits");
+  if (p.kind != StatKind::hist && p.kind != StatKind::ebits)
+    throw_usage_error("statistic tap: only for hist and ebits");
   const Geometry g = geometry(p, ws.blocks);
   const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
   switch (p.io) {

@@ -31,6 +31,28 @@ std::int64_t bytes_of(std::int64_t elements, std::size_t elem) { return elements
 
 char* at(const DeviceBuffer& buffer, std::int64_t byte_offset) { return static_cast<char*>(buffer.data()) + byte_offset; }
 
+// What `enqueue` puts on `stream` (and on the streams it forks from it), as an instantiated CUDA Graph. Node
+// priorities are kept: the statistics' kernels keep their stream's priority inside the graph.
+template <typename Enqueue>
+cudaGraphExec_t capture_graph(cudaStream_t stream, const std::string& what, Enqueue&& enqueue) {
+  cudaGraph_t graph = nullptr;
+  check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
+        ("cudaStreamBeginCapture(" + what + ")").c_str());
+  try {
+    enqueue();
+  } catch (...) {
+    cudaStreamEndCapture(stream, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  check(cudaStreamEndCapture(stream, &graph), ("cudaStreamEndCapture(" + what + ")").c_str());
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagUseNodePriority);
+  cudaGraphDestroy(graph);
+  check(inst, ("cudaGraphInstantiate(" + what + ")").c_str());
+  return exec;
+}
+
 }  // namespace
 
 CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights, DType dtype) : device_(device) {
@@ -217,8 +239,8 @@ std::int64_t CudaModelRunner::call_hook(const model::PrefillOptions& options, st
   activation.on_device = true;
   const std::int64_t q = options.hook(activation);
   if (q < 1)
-    throw Error(ErrorKind::usage,
-                "chunk hook returned Q = " + std::to_string(q) + " for layer " + std::to_string(layer) + " (need Q >= 1)");
+    throw Error(ErrorKind::usage, "chunk hook returned Q = " + std::to_string(q) + " for layer " +
+                                      std::to_string(layer) + " (need Q >= 1)");
   set_device(device_);
   return q;
 }
@@ -239,21 +261,7 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
     plan.blocks = it->second.blocks;
     return it->second.exec;
   }
-  cudaGraph_t graph = nullptr;
-  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture(prefill)");
-  try {
-    enqueue_prefill(plan);
-  } catch (...) {
-    cudaStreamEndCapture(stream_, &graph);
-    if (graph) cudaGraphDestroy(graph);
-    throw;
-  }
-  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture(prefill)");
-  cudaGraphExec_t exec = nullptr;
-  // Node priorities: the statistics' kernels keep their stream's priority inside the graph.
-  const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagUseNodePriority);
-  cudaGraphDestroy(graph);
-  check(inst, "cudaGraphInstantiate(prefill)");
+  const cudaGraphExec_t exec = capture_graph(stream_, "prefill", [&] { enqueue_prefill(plan); });
   prefill_graphs_.emplace(key, PrefillGraph{exec, plan.blocks});
   return exec;
 }
@@ -445,9 +453,7 @@ void CudaModelRunner::capture_decode_graph() {
   x.z = dec_z_.data();
   x.partials = static_cast<float*>(dec_partials_.data());
   x.y = dec_y_.data();
-  cudaGraph_t graph = nullptr;
-  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture(decode)");
-  try {
+  decode_graph_ = capture_graph(stream_, "decode", [&] {
     launch_decode_embed(static_cast<const std::int32_t*>(dec_id_.data()), weights_.embeddings.data(), shape_, x.hidden,
                         stream_);
     for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
@@ -469,17 +475,7 @@ void CudaModelRunner::capture_decode_graph() {
     }
     launch_decode_head(x.hidden, static_cast<const float*>(weights_.norm_f.data()), weights_.head(), shape_,
                        static_cast<float*>(dec_logits_.data()), stream_);
-  } catch (...) {
-    cudaStreamEndCapture(stream_, &graph);
-    if (graph) cudaGraphDestroy(graph);
-    throw;
-  }
-  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture(decode)");
-  cudaGraphExec_t exec = nullptr;
-  const cudaError_t inst = cudaGraphInstantiate(&exec, graph, 0);
-  cudaGraphDestroy(graph);
-  check(inst, "cudaGraphInstantiate(decode)");
-  decode_graph_ = exec;
+  });
 }
 
 void CudaModelRunner::enqueue_decode(std::int32_t id) {

@@ -77,7 +77,8 @@ class CudaModelRunner final : public model::ModelRunner {
   cudaGraphExec_t prefill_graph(PrefillPlan& plan);  // cached per shape, chunk mode and rule
   void drop_prefill_graphs();
   model::PrefillResult read_prefill(const PrefillPlan& plan);
-  std::int64_t call_hook(const model::PrefillOptions& options, std::int64_t layer, std::int64_t L, const float* u) const;
+  std::int64_t call_hook(const model::PrefillOptions& options, std::int64_t layer, std::int64_t L,
+                         const float* u) const;
   void capture_decode_graph();
   void check_ids(std::span<const std::int32_t> ids) const;
 

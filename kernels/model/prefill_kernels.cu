@@ -107,8 +107,8 @@ __global__ void __launch_bounds__(kConvThreads)
       if constexpr (kTap) {
         // Bit j: token t0 + j is sampled (t ≡ 0 mod stride); one division per group, not per token.
         unsigned int sampled = 0;
-        for (unsigned int j = (stride - static_cast<unsigned int>(t0[s]) % stride) % stride; j < kConvGroup; j += stride)
-          sampled |= 1u << j;
+        const unsigned int first = (stride - static_cast<unsigned int>(t0[s]) % stride) % stride;
+        for (unsigned int j = first; j < kConvGroup; j += stride) sampled |= 1u << j;
         sampled &= (1u << valid) - 1u;
 #pragma unroll
         for (int j = 0; j < kConvGroup; ++j)
@@ -165,8 +165,8 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
                       cudaStream_t stream) {
   if (L >= (std::int64_t{1} << 31)) throw_usage_error("conv: sequences of 2^31 tokens or more are not supported");
   if (K < 1 || K > kConvTaps || ld % kConvGroup != 0)
-    throw_usage_error("conv: need 1 <= d_conv <= " + std::to_string(kConvTaps) + " and a row stride that is a multiple of " +
-                      std::to_string(kConvGroup));
+    throw_usage_error("conv: need 1 <= d_conv <= " + std::to_string(kConvTaps) +
+                      " and a row stride that is a multiple of " + std::to_string(kConvGroup));
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
   if (tap && (!tap.range || tap.blocks != conv_silu_blocks(D, L)))

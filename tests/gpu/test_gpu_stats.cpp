@@ -397,7 +397,8 @@ TEST_CASE("a histogram whose range the conv found (tap) equals the two-pass devi
                                    : t == DType::f16 ? corey::cuda::IoType::f16
                                                      : corey::cuda::IoType::bf16;
     const std::size_t eb = corey::dtype_bytes(t);
-    std::vector<std::uint8_t> x(static_cast<std::size_t>(D * ld) * eb), state(static_cast<std::size_t>(D * (K - 1)) * eb);
+    std::vector<std::uint8_t> x(static_cast<std::size_t>(D * ld) * eb);
+    std::vector<std::uint8_t> state(static_cast<std::size_t>(D * (K - 1)) * eb);
     for (std::int64_t i = 0; i < D * ld; ++i) corey::store_from_f32(x.data(), t, i, normal(rng));
     for (std::int64_t i = 0; i < D * (K - 1); ++i) corey::store_from_f32(state.data(), t, i, normal(rng));
     corey::cuda::DeviceBuffer d_x(x.size()), d_state(state.size()), d_u(x.size()), d_u_plain(x.size());
