@@ -7,6 +7,7 @@
 
 #include "backend_stream.hpp"
 #include "cuda_check.hpp"
+#include "graph_capture.hpp"
 
 namespace corey::cuda {
 
@@ -247,19 +248,7 @@ void ScanRunner::enqueue_launches(const ScanProblem& p, const ChunkConfig& chunk
       if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
       graph_exec_ = nullptr;
       graph_key_.clear();
-      cudaGraph_t g = nullptr;
-      check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
-      try {
-        issue();
-      } catch (...) {
-        cudaStreamEndCapture(stream_, &g);
-        if (g) cudaGraphDestroy(g);
-        throw;
-      }
-      check(cudaStreamEndCapture(stream_, &g), "cudaStreamEndCapture");
-      const cudaError_t inst = cudaGraphInstantiate(&graph_exec_, g, 0);
-      cudaGraphDestroy(g);
-      check(inst, "cudaGraphInstantiate");
+      graph_exec_ = capture_graph(stream_, "launch-mode scan", issue);
       graph_key_ = launches;
     }
     check(cudaGraphLaunch(graph_exec_, stream_), "cudaGraphLaunch");

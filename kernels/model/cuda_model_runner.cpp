@@ -5,6 +5,7 @@
 #include "backend_stream.hpp"
 #include "core/error.hpp"
 #include "cuda_check.hpp"
+#include "graph_capture.hpp"
 #include "prefill_kernels.hpp"
 #include "scan_kernel.hpp"
 
@@ -30,28 +31,6 @@ constexpr int kDecodeIdSlots = 256;
 std::int64_t bytes_of(std::int64_t elements, std::size_t elem) { return elements * static_cast<std::int64_t>(elem); }
 
 char* at(const DeviceBuffer& buffer, std::int64_t byte_offset) { return static_cast<char*>(buffer.data()) + byte_offset; }
-
-// What `enqueue` puts on `stream` (and on the streams it forks from it), as an instantiated CUDA Graph. Node
-// priorities are kept: the statistics' kernels keep their stream's priority inside the graph.
-template <typename Enqueue>
-cudaGraphExec_t capture_graph(cudaStream_t stream, const std::string& what, Enqueue&& enqueue) {
-  cudaGraph_t graph = nullptr;
-  check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
-        ("cudaStreamBeginCapture(" + what + ")").c_str());
-  try {
-    enqueue();
-  } catch (...) {
-    cudaStreamEndCapture(stream, &graph);
-    if (graph) cudaGraphDestroy(graph);
-    throw;
-  }
-  check(cudaStreamEndCapture(stream, &graph), ("cudaStreamEndCapture(" + what + ")").c_str());
-  cudaGraphExec_t exec = nullptr;
-  const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagUseNodePriority);
-  cudaGraphDestroy(graph);
-  check(inst, ("cudaGraphInstantiate(" + what + ")").c_str());
-  return exec;
-}
 
 }  // namespace
 
