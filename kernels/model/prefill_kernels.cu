@@ -39,7 +39,6 @@ constexpr int kConvSteps = 2;                     // steps per lane, loads of al
 constexpr std::int64_t kConvTokens = 32 * kConvGroup * kConvSteps;  // tokens per block along L
 constexpr int kConvTaps = 8;                      // the most conv taps (the model's d_conv); fewer are predicated
 
-
 // Warp w of block (x, y) computes channel y·8 + w for tokens [x·512, (x + 1)·512): each lane 8 consecutive
 // tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
 // so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
