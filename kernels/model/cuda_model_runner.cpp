@@ -119,13 +119,16 @@ bool CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_
   if (L > cap_tokens_) {
     const std::int64_t ld = padded_tokens(L);
     ids_ = sized(L * 4);
-    hidden_ = sized(L * M * 4);
-    normed_ = sized(bytes_of(L * M, elem_));
+    // Token-major buffers have ld rows too: the GEMMs run over all ld tokens (see enqueue_prefill).
+    hidden_ = sized(ld * M * 4);
+    normed_ = sized(bytes_of(ld * M, elem_));
     xz_ = sized(bytes_of(2 * D * ld, elem_));
     u_ = sized(bytes_of(D * ld, elem_));
     x_dbl_ = sized(bytes_of(P * ld, elem_));
     dt_ = sized(bytes_of(D * ld, elem_));
     y_ = sized(bytes_of(D * ld, elem_));
+    // Zeroed once, so the rows and columns past L hold finite values from the start.
+    for (DeviceBuffer* b : {&hidden_, &normed_, &xz_, &u_, &x_dbl_, &dt_, &y_}) b->fill_bytes(0);
     u_f32_ = DeviceBuffer();
     cap_u_f32_ = false;
     cap_tokens_ = L;
@@ -266,6 +269,13 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
   check(cudaMemsetAsync(slots_.data(), 0, slots_.bytes(), stream_), "cudaMemsetAsync(layer slots)");
   auto* hidden = static_cast<float*>(hidden_.data());
   launch_embed(static_cast<const std::int32_t*>(ids_.data()), L, weights_.embeddings.data(), M, io_, hidden, stream_);
+  // The GEMMs run over all Lp tokens: cuBLAS picks much slower kernels for a token count that is not a multiple of
+  // 8 (a 1021-token bf16 prefill took 2.7x the time of a 1024-token one). Every op is independent per token except
+  // the conv and the scan, which read tokens < L only, so the padding tokens never reach the real ones; the
+  // residual rows past L are zeroed per prefill so the out_proj accumulation there stays bounded.
+  if (Lp > L)
+    check(cudaMemsetAsync(hidden + L * M, 0, static_cast<std::size_t>((Lp - L) * M) * sizeof(float), stream_),
+          "cudaMemsetAsync(residual padding)");
 
   auto* slots = static_cast<LayerSlots*>(slots_.data());
   for (std::int64_t layer = 0; layer < c.n_layer; ++layer) {
@@ -273,7 +283,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     launch_rms_norm(hidden, L, M, static_cast<const float*>(w.norm.data()), static_cast<float>(c.norm_eps),
                     normed_.data(), io_, stream_);
     // (2D, L) channel-major = in_proj (2D, M) · normedᵀ; in cuBLAS' column-major terms (L, 2D) = normed · Wᵀ.
-    gemm_->run(true, false, Li, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
+    gemm_->run(true, false, Lpi, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
     char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
     // With a histogram rule the conv also does the statistic's first pass (the range of the u it writes), so the
@@ -325,8 +335,8 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     plan.q_host[static_cast<std::size_t>(layer)] = q;
 
     // (P, L) = x_proj (P, D) · u (D, L); dt (D, L) = dt_proj (D, R) · dt_low (R, L): column-major (L, ·) = (L, ·)·(·, ·).
-    gemm_->run(false, false, Li, Pi, Di, u_.data(), Lpi, w.x_proj.data(), Di, x_dbl_.data(), Lpi, io_, false);
-    gemm_->run(false, false, Li, Di, Ri, x_dbl_.data(), Lpi, w.dt_proj_w.data(), Ri, dt_.data(), Lpi, io_, false);
+    gemm_->run(false, false, Lpi, Pi, Di, u_.data(), Lpi, w.x_proj.data(), Di, x_dbl_.data(), Lpi, io_, false);
+    gemm_->run(false, false, Lpi, Di, Ri, x_dbl_.data(), Lpi, w.dt_proj_w.data(), Ri, dt_.data(), Lpi, io_, false);
 
     scan::ScanProblem p;
     p.batch = 1;
@@ -373,7 +383,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     plan.blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
 
     // hidden (L, M) += y · out_projᵀ; column-major (M, L) += out_proj · y.
-    gemm_->run(true, true, Mi, Li, Di, w.out_proj.data(), Di, y_.data(), Lpi, hidden, Mi, io_, true, 1.0f);
+    gemm_->run(true, true, Mi, Lpi, Di, w.out_proj.data(), Di, y_.data(), Lpi, hidden, Mi, io_, true, 1.0f);
   }
 
   const float* last = hidden + (options.all_logits ? 0 : (L - 1) * M);
