@@ -373,7 +373,7 @@ TEST_CASE("token_hist picks the CPU's chunk on the host-free path and inside a C
 TEST_CASE("a histogram whose range the conv found (tap) equals the two-pass device statistic and the CPU one",
           "[gpu][stats][tap][sanitize]") {
   // The prefill's producer: u = silu(conv(x)) over D channel rows of stride ld, with a ragged last block in both
-  // directions (D % 8 != 0, L % 1024 != 0, three blocks along L).
+  // directions (D % 8 != 0, L % 512 != 0: five blocks along L).
   const std::int64_t D = 100, L = 2500, ld = corey::cuda::padded_tokens(L);
   const int K = 4;
   cudaStream_t stream = nullptr;
