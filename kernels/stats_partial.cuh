@@ -31,8 +31,6 @@ __device__ T block_reduce(T v, Op op, T* scratch) {
 }
 
 __device__ __forceinline__ double add_d(double a, double b) { return a + b; }
-__device__ __forceinline__ float min_f(float a, float b) { return fminf(a, b); }
-__device__ __forceinline__ float max_f(float a, float b) { return fmaxf(a, b); }
 __device__ __forceinline__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
 // Shared scratch of the block reductions (one slot per warp of a block of at most 1024 threads).
