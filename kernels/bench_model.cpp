@@ -9,7 +9,7 @@
 // fixed chunk (issue 7: what the device statistics add to a prefill).
 //
 //   corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] [--tokens 200] [--quick]
-//                     [--decode-only | --rule-overhead]
+//                     [--prefill-lengths 128,1021,1024,4096] [--decode-only | --rule-overhead]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -235,6 +235,7 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool decode_only = false;
   bool rule_overhead = false;
+  std::vector<std::int64_t> prefill_lengths;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--out" && i + 1 < argc) {
@@ -251,6 +252,16 @@ int main(int argc, char** argv) {
         return 2;
       }
       tokens = static_cast<int>(n);
+    } else if (a == "--prefill-lengths" && i + 1 < argc) {
+      for (const std::string& v : split(argv[++i])) {
+        char* end = nullptr;
+        const long long n = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1) {
+          std::cerr << "corey_bench_model: --prefill-lengths needs positive integers, got '" << v << "'\n";
+          return 2;
+        }
+        prefill_lengths.push_back(n);
+      }
     } else if (a == "--quick") {
       quick = true;
     } else if (a == "--decode-only") {
@@ -259,7 +270,7 @@ int main(int argc, char** argv) {
       rule_overhead = true;
     } else {
       std::cerr << "usage: corey_bench_model --out FILE [--models mamba-130m,mamba-370m] [--dtypes fp32,bf16] "
-                   "[--tokens 200] [--quick] [--decode-only | --rule-overhead]\n";
+                   "[--tokens 200] [--quick] [--prefill-lengths 128,1021,1024,4096] [--decode-only | --rule-overhead]\n";
       return 2;
     }
   }
@@ -300,9 +311,10 @@ int main(int argc, char** argv) {
             continue;
           }
           run["decode"] = decode_section(runner, model, tokens, quick ? 5 : 50);
-          const std::vector<std::int64_t> lengths = decode_only ? std::vector<std::int64_t>{}
-                                                    : quick     ? std::vector<std::int64_t>{128}
-                                                                : std::vector<std::int64_t>{128, 1021, 1024, 4096};
+          const std::vector<std::int64_t> lengths = decode_only               ? std::vector<std::int64_t>{}
+                                                    : !prefill_lengths.empty() ? prefill_lengths
+                                                    : quick                    ? std::vector<std::int64_t>{128}
+                                                                               : std::vector<std::int64_t>{128, 1021, 1024, 4096};
           run["prefill"] = prefill_section(runner, lengths, quick ? 3 : 10);
           std::printf("%s %s: decode median %.1f us (floor %.0f us, x%.2f), back-to-back %.1f us\n", model.c_str(),
                       dt.c_str(), run["decode"]["median_us"].get<double>(), run["decode"]["floor_us"].get<double>(),
