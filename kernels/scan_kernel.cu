@@ -376,10 +376,12 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
 
     // Chunk ends e (relative tokens, a chunk covers (e − q, e]) inside this tile: the multiples of q and len.
     const std::int64_t ends = tile_end / q - tile_start / q + ((tile_end == p.len && p.len % q != 0) ? 1 : 0);
-    // Fast path: a full tile whose chunk ends (if any) fall on sub-block ends and need no checkpoint. Fully
-    // unrolled and branch-free, so independent work of neighbouring sub-blocks overlaps; only the h chains
-    // are sequential. Otherwise (ragged tile, Q not a multiple of kSub, a checkpoint to write) the masked path.
-    if (valid == kTile && q % kSub == 0 && (!p.ckpt || ends == 0)) {
+    // Fast path: a full tile with no checkpoint to write. A chunk end inside it changes nothing the tile computes
+    // (inkernel carries the state across it), so where it falls, even inside a sub-block when kSub does not
+    // divide Q (a one-chunk prefill of 1021 tokens), does not matter. Fully unrolled and branch-free, so
+    // independent work of neighbouring sub-blocks overlaps; only the h chains are sequential. Otherwise (ragged
+    // tile, a checkpoint to write) the masked path, which computes the same values in the same order.
+    if (valid == kTile && (!p.ckpt || ends == 0)) {
 #pragma unroll
       for (int k = 0; k < kTile / kSub; ++k) sub_block(std::false_type{}, k * kSub, kSub);
     } else {
