@@ -14,6 +14,73 @@ struct Partial1 {
   double sum, sum_abs, sum_sq;
 };
 
+// Central moments of the finite values in one pass (the variance and kurtosis proxies): count, mean and the sums
+// of the 2nd, 3rd and 4th powers of the deviations from that mean. A thread sums powers of x − K, K its own first
+// value (its values are neighbours, so no cancellation to speak of, and no division per element), converts them
+// once, and partials then merge pairwise with Pébay's update formulas, which stay exact-in-math and stable for any
+// split. Merges happen in a fixed order, so the result is deterministic for a fixed grid.
+struct Central {
+  double n, mean, m2, m3, m4;
+};
+
+__device__ __forceinline__ Central merge_central(const Central& a, const Central& b) {
+  if (b.n == 0.0) return a;
+  if (a.n == 0.0) return b;
+  Central r;
+  r.n = a.n + b.n;
+  const double d = b.mean - a.mean, d_n = d / r.n, ab = a.n * b.n;
+  r.mean = a.mean + d_n * b.n;
+  r.m2 = a.m2 + b.m2 + d * d_n * ab;
+  r.m3 = a.m3 + b.m3 + d * d_n * d_n * ab * (a.n - b.n) + 3.0 * d_n * (a.n * b.m2 - b.n * a.m2);
+  r.m4 = a.m4 + b.m4 + d * d_n * d_n * d_n * ab * (a.n * a.n - ab + b.n * b.n) +
+         6.0 * d_n * d_n * (a.n * a.n * b.m2 + b.n * b.n * a.m2) + 4.0 * d_n * (a.n * b.m3 - b.n * a.m3);
+  return r;
+}
+
+struct CentralAccumulator {
+  double k = 0.0, n = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0;
+
+  __device__ __forceinline__ void add(float v) {
+    if (!isfinite(v)) return;
+    if (n == 0.0) k = v;
+    const double c = static_cast<double>(v) - k, c2 = c * c;
+    n += 1.0;
+    s1 += c;
+    s2 += c2;
+    s3 += c2 * c;
+    s4 += c2 * c2;
+  }
+
+  // The thread's moments about its own mean.
+  __device__ __forceinline__ Central central() const {
+    if (n == 0.0) return Central{0.0, 0.0, 0.0, 0.0, 0.0};
+    const double d = s1 / n, d2 = d * d;
+    return Central{n, k + d, s2 - n * d2, s3 - 3.0 * d * s2 + 2.0 * n * d2 * d,
+                   s4 - 4.0 * d * s3 + 6.0 * d2 * s2 - 3.0 * n * d2 * d2};
+  }
+};
+
+// Over the block: a shuffle-down tree in each warp, then the warps in order; thread 0 gets the result.
+__device__ inline Central reduce_central(Central c, Central* scratch) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    Central other;
+    other.n = __shfl_down_sync(0xffffffffu, c.n, o);
+    other.mean = __shfl_down_sync(0xffffffffu, c.mean, o);
+    other.m2 = __shfl_down_sync(0xffffffffu, c.m2, o);
+    other.m3 = __shfl_down_sync(0xffffffffu, c.m3, o);
+    other.m4 = __shfl_down_sync(0xffffffffu, c.m4, o);
+    c = merge_central(c, other);
+  }
+  const int warps = (blockDim.x + 31) / 32;
+  __syncthreads();
+  if ((threadIdx.x & 31) == 0) scratch[threadIdx.x / 32] = c;
+  __syncthreads();
+  Central r = scratch[0];
+  for (int w = 1; w < warps; ++w) r = merge_central(r, scratch[w]);
+  return r;
+}
+
 // Over the block in a fixed order (warp butterflies, then the warp results in warp order): deterministic; every
 // thread gets the result. `scratch` holds one T per warp.
 template <typename T, typename Op>
