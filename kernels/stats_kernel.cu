@@ -1,10 +1,9 @@
 // Device-side activation statistics and the entropy → chunk rule (KERNELS.md §7.4, PAPER.md §2.2–2.4).
-// Pass 1: min/max and the non-finite count (plus raw moments for the proxies, and for the variance and kurtosis
-// proxies the central moments, merged pairwise: see stats_device::Central); pass 2: the K-bin histogram (integer
-// atomics, so the counts are deterministic). The last block of each pass (ticket counter) reduces the per-block
-// partials through a fixed tree, so every result is run-to-run deterministic; the last block of the last pass
-// applies the chunk rule, writes H and Q to device memory and leaves the workspace zeroed. The proxies need only
-// pass 1. token_hist is a third, single-launch kernel
+// Pass 1: min/max and the non-finite count (plus raw moments for the proxies); pass 2: the K-bin histogram
+// (integer atomics, so the counts are deterministic) or the central moments. The last block of each pass
+// (ticket counter) reduces the per-block partials through a fixed tree, so every result is run-to-run
+// deterministic; the last block of the last pass applies the chunk rule, writes H and Q to device memory and
+// leaves the workspace zeroed. cheap_proxy needs only pass 1. token_hist is a third, single-launch kernel
 // (per-token histograms over the channels, see stats_token_hist). A histogram whose range the kernel that wrote
 // x found (StatsTap) runs pass 2 alone. The histogram's global counters are 32 copies of the bins, a block
 // adding into copy blockIdx mod 32, so no counter takes more than 1/32 of the grid's atomics.
@@ -27,8 +26,6 @@
 namespace corey::cuda {
 namespace {
 
-using stats_device::Central;
-using stats_device::CentralAccumulator;
 using stats_device::Partial1;
 using stats_device::Pass1Accumulator;
 using stats_device::ReduceScratch;
@@ -44,6 +41,9 @@ constexpr int kMaxHistBytes = 32768;  // the largest dynamic shared histogram (1
 constexpr int kMaxBlocksPerSm = 4;
 constexpr int kMaxGlobalHistCopies = 32;
 
+struct Part2 {
+  double c2, c4;
+};
 struct Summary {
   float lo, hi;
   unsigned int nonfinite;
@@ -244,115 +244,119 @@ __device__ int global_hist_copies(const StatsParams& p, const StatsWorkspace& ws
   return copies < 1 ? 1 : copies;
 }
 
-// kMoments: also the raw moments (the proxies); the histogram needs only min/max. kCentral: also the central
-// moments (the variance and kurtosis proxies), so every proxy finishes here.
-template <IoType io, bool kMoments, bool kCentral>
+// kMoments: also the raw moments (the proxies); the histogram needs only min/max.
+template <IoType io, bool kMoments>
 __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, const Geometry g, StatsWorkspace ws) {
   __shared__ ReduceScratch scratch;
-  __shared__ Central central_scratch[kWarps];
   Pass1Accumulator<kMoments> acc;
-  CentralAccumulator central;
-  for_each<io>(p, g, [&](float v) {
-    acc.add(v);
-    if constexpr (kCentral) central.add(v);
-  });
+  for_each<io>(p, g, [&](float v) { acc.add(v); });
   const Partial1 part = acc.reduce(scratch);
   Partial1* parts = static_cast<Partial1*>(ws.partials);
-  Central* centrals = reinterpret_cast<Central*>(parts + gridDim.x + 1);  // after the partials and the summary
   if (threadIdx.x == 0) parts[blockIdx.x] = part;
-  if constexpr (kCentral) {
-    const Central c = stats_device::reduce_central(central.central(), central_scratch);
-    if (threadIdx.x == 0) centrals[blockIdx.x] = c;
-  }
   if (!is_last_block(&ws.ticket[0])) return;
 
   // Last block: a fixed tree for a fixed grid (min/max/count do not depend on the order at all).
   const Summary s = summarize(p, stats_device::fold_partials<kMoments>(parts, gridDim.x, scratch));
-  double c2 = 0.0, c4 = 0.0;
-  if constexpr (kCentral) {
-    Central c{0.0, 0.0, 0.0, 0.0, 0.0};
-    for (unsigned int i = threadIdx.x; i < gridDim.x; i += blockDim.x) {
-      const volatile Central* q = centrals + i;
-      c = stats_device::merge_central(c, Central{q->n, q->mean, q->m2, q->m3, q->m4});
-    }
-    c = stats_device::reduce_central(c, central_scratch);
-    // About the mean over every sampled element (a non-finite one counts in n, as in pass 1's mean), as the CPU
-    // estimator defines them: the finite values' moments shifted by δ = their mean − that mean.
-    const double n = static_cast<double>(sampled_count(p));
-    const double d = c.mean - s.mean, d2 = d * d;
-    c2 = (c.m2 + c.n * d2) / n;
-    c4 = (c.m4 + 4.0 * d * c.m3 + 6.0 * d2 * c.m2 + c.n * d2 * d2) / n;
-  }
   if (threadIdx.x != 0) return;
-  if (needs_moments(p.kind)) {
-    finish(p, ws, proxy_native(p, s, c2, c4), s.nonfinite);
+  if (p.kind == StatKind::cheap_proxy) {
+    finish(p, ws, proxy_native(p, s, 0.0, 0.0), s.nonfinite);
   } else {
     *reinterpret_cast<Summary*>(parts + gridDim.x) = s;
   }
   ws.ticket[0] = 0;
 }
 
-// The histogram (hist, ebits). kTapped: pass 1 was done by the kernel that wrote x (StatsTap): every block reads
-// the range words. Otherwise the summary comes from stats_pass1.
+// kTapped: pass 1 of a histogram was done by the kernel that wrote x (StatsTap): every block reads the range
+// words. Otherwise the summary comes from stats_pass1.
 template <IoType io, bool kTapped>
 __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws,
                                                         const unsigned int* tap_range) {
   extern __shared__ unsigned int shist[];
   __shared__ ReduceScratch scratch;
+  Partial1* parts1 = static_cast<Partial1*>(ws.partials);
   Summary s;
   if constexpr (kTapped) {
     s = summarize(p, stats_device::read_range(tap_range));
   } else {
-    s = *reinterpret_cast<const Summary*>(static_cast<Partial1*>(ws.partials) + gridDim.x);
+    s = *reinterpret_cast<const Summary*>(parts1 + gridDim.x);
   }
+  Part2* parts2 = reinterpret_cast<Part2*>(parts1 + gridDim.x + 1);  // after the partials and the summary
+  const bool hist = !needs_moments(p.kind);
   const std::int64_t n = sampled_count(p);
-  const int copies = global_hist_copies(p, ws);
-  // One histogram copy per warp when it fits (fewer colliding shared atomics on peaked distributions).
-  const int warp_copies = p.bins <= kMaxCopiedBins ? kWarps : 1;
-  unsigned int* mine = shist + (warp_copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
-  for (int i = threadIdx.x; i < warp_copies * p.bins; i += kThreads) shist[i] = 0;
-  __syncthreads();
-  // The denominator formed in double and rounded to fp32, as the paper's code does.
-  const float denom = static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8);
-  const float k = static_cast<float>(p.bins);
-  const float kmax = static_cast<float>(p.bins - 1);
-  for_each<io>(p, g, [&](float v) {
-    if (!isfinite(v)) return;
-    atomicAdd(&mine[paper_bin(v, s.lo, denom, k, kmax)], 1u);
-  });
-  __syncthreads();
-  unsigned long long* counters = ws.hist + static_cast<std::int64_t>(blockIdx.x % copies) * p.bins;
-  for (int i = threadIdx.x; i < p.bins; i += kThreads) {
-    unsigned int c = 0;
-    for (int w = 0; w < warp_copies; ++w) c += shist[w * p.bins + i];
-    if (c) atomicAdd(&counters[i], static_cast<unsigned long long>(c));
+  const int copies = hist ? global_hist_copies(p, ws) : 0;
+  if (hist) {
+    // One histogram copy per warp when it fits (fewer colliding shared atomics on peaked distributions).
+    const int warp_copies = p.bins <= kMaxCopiedBins ? kWarps : 1;
+    unsigned int* mine = shist + (warp_copies == 1 ? 0 : (threadIdx.x / 32) * p.bins);
+    for (int i = threadIdx.x; i < warp_copies * p.bins; i += kThreads) shist[i] = 0;
+    __syncthreads();
+    // The denominator formed in double and rounded to fp32, as the paper's code does.
+    const float denom = static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8);
+    const float k = static_cast<float>(p.bins);
+    const float kmax = static_cast<float>(p.bins - 1);
+    for_each<io>(p, g, [&](float v) {
+      if (!isfinite(v)) return;
+      atomicAdd(&mine[paper_bin(v, s.lo, denom, k, kmax)], 1u);
+    });
+    __syncthreads();
+    unsigned long long* counters = ws.hist + static_cast<std::int64_t>(blockIdx.x % copies) * p.bins;
+    for (int i = threadIdx.x; i < p.bins; i += kThreads) {
+      unsigned int c = 0;
+      for (int w = 0; w < warp_copies; ++w) c += shist[w * p.bins + i];
+      if (c) atomicAdd(&counters[i], static_cast<unsigned long long>(c));
+    }
+  } else {
+    double c2 = 0.0, c4 = 0.0;
+    for_each<io>(p, g, [&](float v) {
+      if (!isfinite(v)) return;
+      const double c = static_cast<double>(v) - s.mean;
+      c2 += c * c;
+      c4 += (c * c) * (c * c);
+    });
+    Part2 part;
+    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
+    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
+    if (threadIdx.x == 0) parts2[blockIdx.x] = part;
   }
   if (!is_last_block(&ws.ticket[1])) return;
 
-  // Last block: the entropy in its native unit.
-  const bool ebits = p.kind == StatKind::ebits;
-  const double eps = ebits ? 1e-8 : 1e-10;
-  const double total = static_cast<double>(n) + eps;
-  double term = 0.0;
-  for (int i = threadIdx.x; i < p.bins; i += kThreads) {
-    // Read at L2 (the other blocks' atomics are there), then re-zeroed for the next run.
-    // All copies' loads in flight at once (a loop over a run-time count would wait for each in turn).
-    unsigned long long part[kMaxGlobalHistCopies];
+  // Last block: the statistic in its native unit.
+  double native = 0.0;
+  if (hist) {
+    const bool ebits = p.kind == StatKind::ebits;
+    const double eps = ebits ? 1e-8 : 1e-10;
+    const double total = static_cast<double>(n) + eps;
+    double term = 0.0;
+    for (int i = threadIdx.x; i < p.bins; i += kThreads) {
+      // Read at L2 (the other blocks' atomics are there), then re-zeroed for the next run.
+      // All copies' loads in flight at once (a loop over a run-time count would wait for each in turn).
+      unsigned long long part[kMaxGlobalHistCopies];
 #pragma unroll
-    for (int j = 0; j < kMaxGlobalHistCopies; ++j)
-      part[j] = j < copies ? __ldcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i) : 0ull;
-    unsigned long long c = 0;
+      for (int j = 0; j < kMaxGlobalHistCopies; ++j)
+        part[j] = j < copies ? __ldcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i) : 0ull;
+      unsigned long long c = 0;
 #pragma unroll
-    for (int j = 0; j < kMaxGlobalHistCopies; ++j) {
-      c += part[j];
-      if (j < copies) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
+      for (int j = 0; j < kMaxGlobalHistCopies; ++j) {
+        c += part[j];
+        if (j < copies) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
+      }
+      const double q = static_cast<double>(c) / total;
+      if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
     }
-    const double q = static_cast<double>(c) / total;
-    if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
+    const double h = -block_reduce(term, stats_device::add_d, scratch.d);
+    const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
+    native = (n == 0 || (ebits ? fabs(span) : span) < 1e-8) ? 0.0 : h;
+  } else {
+    double c2 = 0.0, c4 = 0.0;
+    for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) {
+      const volatile Part2* q = parts2 + i;
+      c2 += q->c2;
+      c4 += q->c4;
+    }
+    c2 = block_reduce(c2, stats_device::add_d, scratch.d) / static_cast<double>(n);
+    c4 = block_reduce(c4, stats_device::add_d, scratch.d) / static_cast<double>(n);
+    native = proxy_native(p, s, c2, c4);
   }
-  const double h = -block_reduce(term, stats_device::add_d, scratch.d);
-  const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
-  const double native = (n == 0 || (ebits ? fabs(span) : span) < 1e-8) ? 0.0 : h;
   if (threadIdx.x != 0) return;
   finish(p, ws, native, s.nonfinite);
   ws.ticket[1] = 0;
@@ -573,14 +577,12 @@ template <IoType io>
 void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks, cudaStream_t stream) {
   const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
   if (hist) {
-    stats_pass1<io, false, false><<<blocks, kThreads, 0, stream>>>(p, g, ws);
-  } else if (p.kind == StatKind::cheap_proxy) {
-    stats_pass1<io, true, false><<<blocks, kThreads, 0, stream>>>(p, g, ws);
+    stats_pass1<io, false><<<blocks, kThreads, 0, stream>>>(p, g, ws);
   } else {
-    stats_pass1<io, true, true><<<blocks, kThreads, 0, stream>>>(p, g, ws);
+    stats_pass1<io, true><<<blocks, kThreads, 0, stream>>>(p, g, ws);
   }
   check(cudaGetLastError(), "stats_pass1 launch");
-  if (!hist) return;
+  if (p.kind == StatKind::cheap_proxy) return;
   stats_pass2<io, false><<<blocks, kThreads, hist_shared_bytes(p), stream>>>(p, g, ws, nullptr);
   check(cudaGetLastError(), "stats_pass2 launch");
 }
@@ -629,8 +631,7 @@ int co_resident(Kernel kernel, std::size_t shared_bytes) {
 
 template <IoType io>
 int co_resident_typed() {
-  return std::min({co_resident(stats_pass1<io, false, false>, 0), co_resident(stats_pass1<io, true, false>, 0),
-                   co_resident(stats_pass1<io, true, true>, 0),
+  return std::min({co_resident(stats_pass1<io, false>, 0), co_resident(stats_pass1<io, true>, 0),
                    co_resident(stats_pass2<io, false>, kMaxHistBytes),
                    co_resident(stats_pass2<io, true>, kMaxHistBytes)});
 }
@@ -648,7 +649,7 @@ int stats_grid_blocks() {
 
 std::size_t stats_partials_bytes(int blocks) {
   static_assert(sizeof(Summary) <= sizeof(Partial1), "the summary occupies one partial slot");
-  return static_cast<std::size_t>(blocks + 1) * sizeof(Partial1) + static_cast<std::size_t>(blocks) * sizeof(Central);
+  return static_cast<std::size_t>(blocks + 1) * sizeof(Partial1) + static_cast<std::size_t>(blocks) * sizeof(Part2);
 }
 
 void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {

@@ -59,8 +59,8 @@ int stats_grid_blocks();
 
 std::size_t stats_partials_bytes(int blocks);
 
-// Pass 1 (min/max/non-finite, plus the moments the proxies need) and, for hist and ebits, pass 2 (the
-// histogram); the last block of the last pass reduces and applies the rule. token_hist is
+// Pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
+// (histogram or central moments); the last block of the last pass reduces and applies the rule. token_hist is
 // one launch (per-token min/max, histogram and entropy per tile of tokens, then the mean in a last block) and
 // needs batch · ceil(seqlen / stride) ≤ ws.token_slots. A tensor smaller than the grid gets fewer blocks.
 // Stream-ordered, no host synchronization, graph-capturable.
