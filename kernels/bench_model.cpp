@@ -218,6 +218,13 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
   return out;
 }
 
+// The value of a whole decimal number, or 0 when s is not one or not positive.
+std::int64_t positive_integer(const std::string& s) {
+  char* end = nullptr;
+  const long long n = std::strtoll(s.c_str(), &end, 10);
+  return s.empty() || *end != '\0' || n < 1 ? 0 : n;
+}
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -245,18 +252,16 @@ int main(int argc, char** argv) {
     } else if (a == "--dtypes" && i + 1 < argc) {
       dtypes = split(argv[++i]);
     } else if (a == "--tokens" && i + 1 < argc) {
-      char* end = nullptr;
-      const long n = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || n < 1) {
+      const std::int64_t n = positive_integer(argv[++i]);
+      if (n < 1 || n > 1000000) {
         std::cerr << "corey_bench_model: --tokens needs a positive integer, got '" << argv[i] << "'\n";
         return 2;
       }
       tokens = static_cast<int>(n);
     } else if (a == "--prefill-lengths" && i + 1 < argc) {
       for (const std::string& v : split(argv[++i])) {
-        char* end = nullptr;
-        const long long n = std::strtoll(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 1) {
+        const std::int64_t n = positive_integer(v);
+        if (n < 1) {
           std::cerr << "corey_bench_model: --prefill-lengths needs positive integers, got '" << v << "'\n";
           return 2;
         }
