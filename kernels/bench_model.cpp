@@ -166,11 +166,12 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
     std::string name;
     corey::model::PrefillOptions options;
     std::vector<double> ms;
-    bool tap = true;  // the conv does the statistic's pass 1, else two statistics launches
+    bool tap = true;   // the conv does the statistic's pass 1, else two statistics launches
+    bool late = true;  // the scan reads Q at its end (beside the statistic), else waits for it before it starts
   };
   auto rule_row = [](std::string name, corey::entropy::Estimator estimator, std::int64_t stride, std::int64_t guard,
-                     bool tap = true) {
-    Row row{std::move(name), {}, {}, tap};
+                     bool tap = true, bool late = true) {
+    Row row{std::move(name), {}, {}, tap, late};
     corey::model::BackendChunkRule rule;
     rule.statistic.estimator = estimator;
     rule.statistic.stride = stride;
@@ -190,12 +191,15 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
   rows.push_back(rule_row("device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, 0));
   rows.push_back(rule_row("device_hist two-pass", corey::entropy::Estimator::hist, 1, 0, false));
   rows.push_back(rule_row("device_sampled_hist_s8 two-pass", corey::entropy::Estimator::hist, 8, 0, false));
+  rows.push_back(rule_row("device_hist eager", corey::entropy::Estimator::hist, 1, 0, true, false));
+  rows.push_back(rule_row("device_cheap_proxy eager", corey::entropy::Estimator::cheap_proxy, 1, 0, true, false));
   for (Row& row : rows) row.options.all_logits = false;
   cc::Timer timer(0);
   for (int round = -3; round < rounds; ++round) {
     for (std::size_t k = 0; k < rows.size(); ++k) {
       Row& row = rows[(k + static_cast<std::size_t>(round + 3)) % rows.size()];  // rotated order
       runner.set_statistics_tap(row.tap);
+      runner.set_late_chunk_read(row.late);
       timer.start();
       runner.prefill(ids, row.options);
       timer.stop();
@@ -208,6 +212,7 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
     const double median = percentile(row.ms, 0.5);
     out.push_back({{"row", row.name},
                    {"statistics_pass1", row.options.backend_rule ? (row.tap ? "conv tap" : "own launch") : "none"},
+                   {"chunk_read", row.options.backend_rule ? (row.late ? "late" : "eager") : "none"},
                    {"prompt_tokens", L},
                    {"rounds", rounds},
                    {"median_ms", median},

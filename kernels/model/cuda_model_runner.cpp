@@ -237,7 +237,8 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
            std::to_string(static_cast<int>(r.statistic.units)) + "/" + std::to_string(r.statistic.stride) + "/" +
            std::to_string(r.rule.h_ref) + "/" + std::to_string(r.rule.c_min) + "/" + std::to_string(r.rule.c_max) +
            "/" + std::to_string(static_cast<int>(r.rule.rounding)) + "/" + std::to_string(r.guard_fallback) + "/" +
-           std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass");
+           std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass") +
+           (late_chunk_read_ ? "/late" : "/eager");
   }
   if (auto it = prefill_graphs_.find(key); it != prefill_graphs_.end()) {
     plan.blocks = it->second.blocks;
@@ -297,10 +298,12 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
 
     std::int64_t q = 0;
     const std::int32_t* q_ptr = nullptr;
+    std::vector<cudaGraphNode_t> statistic_nodes;  // the statistic's last kernel, in the prefill graph
     if (rule) {
       // The statistic and rule run on their own stream, beside the conv state update and the x_proj and dt_proj
-      // GEMMs, which leave most SMs idle; only the scan waits for Q. u and the tap are rewritten only by the next
-      // layer's conv, which follows this layer's scan and so the statistic.
+      // GEMMs, which leave most SMs idle, and (late read) beside the scan, which waits for Q only at its end. u
+      // and the tap are rewritten only by the next layer's conv, which follows this layer's scan and so the
+      // statistic.
       const model::BackendChunkRule& r = *options.backend_rule;
       check(cudaEventRecord(u_ready_, stream_), "cudaEventRecord(u ready)");
       check(cudaStreamWaitEvent(stats_stream_, u_ready_, 0), "cudaStreamWaitEvent(u ready)");
@@ -314,7 +317,11 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
         stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                           &slot->entropy, &slot->q_chosen);
       }
-      check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
+      if (late_chunk_read_) {
+        statistic_nodes = capture_tail(stats_stream_, "cudaStreamGetCaptureInfo(statistic)");
+      } else {
+        check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
+      }
       q_ptr = &slot->q_chosen;
       q = 0;
     }
@@ -373,7 +380,15 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       throw_usage_error("CUDA model: layer " + std::to_string(layer) + " scan: " + why);
     std::vector<ScanParams> launches = scan_->plan(p, chunk, q);
     prepare_seq_scan(io_, false, launches.front().lanes);
-    if (rule) check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
+    if (rule && late_chunk_read_) {
+      // The scan still waits for the conv and the GEMMs in full; the programmatic edge from the statistic lets it
+      // start as soon as the statistic's blocks are resident. (A rule implies the graphed prefill.)
+      add_programmatic_dependencies(stream_, statistic_nodes, cudaStreamAddCaptureDependencies,
+                                    "cudaStreamUpdateCaptureDependencies(statistic)");
+      for (ScanParams& k : launches) k.q_late = true;
+    } else if (rule) {
+      check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
+    }
     for (ScanParams& k : launches) {
       k.chunk_counter = &slot->chunks;
       if (k.q_used) k.q_used = &slot->q_used;
