@@ -766,8 +766,10 @@ Json section_stats_timing(cc::ScanRunner& runner) {
     const auto scan_plan = runner.plan(pr.p, cfg(ChunkMode::inkernel, 256), 0);
     const Timing ts = measure([&] { launch_plan(scan_plan, sh.t); }, true);
     // The late read needs a programmatic graph edge from the statistic to the scan, so it is timed as a graph,
-    // against the scan alone as a graph.
+    // against the scan alone as a graph; the statistic runs on one block per SM, as in the routed prefill.
     const cudaStream_t stream = cc::backend_stream(0);
+    int sm_count = 0;
+    cc::check(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, 0), "cudaDeviceGetAttribute(SMs)");
     const cudaGraphExec_t scan_graph = cc::capture_graph(stream, "scan", [&] { launch_plan(scan_plan, sh.t); });
     const Timing tsg = measure([&] { cc::check(cudaGraphLaunch(scan_graph, stream), "cudaGraphLaunch(scan)"); }, true);
     const double u_bytes = static_cast<double>(pr.act_bytes());
@@ -784,7 +786,9 @@ Json section_stats_timing(cc::ScanRunner& runner) {
           },
           true);
       const cudaGraphExec_t beside = cc::capture_graph(stream, "statistic beside the scan", [&] {
+        stats->set_max_blocks(sm_count);
         stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
+        stats->set_max_blocks(0);
         cc::add_programmatic_dependencies(stream, cc::capture_tail(stream, "statistic"), cudaStreamSetCaptureDependencies,
                                           "statistic -> scan");
         launch_plan(late_plan, sh.t);

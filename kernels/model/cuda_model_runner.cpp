@@ -55,6 +55,7 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   check(cudaEventCreateWithFlags(&u_ready_, cudaEventDisableTiming), "cudaEventCreate(u ready)");
   check(cudaEventCreateWithFlags(&q_ready_, cudaEventDisableTiming), "cudaEventCreate(Q ready)");
   stats_ = make_stats_op(device, stats_stream_);
+  check(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
   // The op zeroes its workspace on the legacy stream, which a non-blocking stream does not wait for.
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize(statistics workspace)");
 
@@ -310,6 +311,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
+      stats_->set_max_blocks(late_chunk_read_ ? sm_count_ : 0);
       if (tap) {
         stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                             tap, &slot->entropy, &slot->q_chosen);

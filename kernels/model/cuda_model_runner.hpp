@@ -98,6 +98,7 @@ class CudaModelRunner final : public model::ModelRunner {
   cudaEvent_t q_ready_ = nullptr;         // stats_stream_ → stream_: the layer's Q is written (eager read)
   bool statistics_tap_ = true;
   bool late_chunk_read_ = true;
+  int sm_count_ = 0;  // a late read caps the statistic at one block per SM, leaving each SM room for the scan
 
   DeviceBuffer conv_state_;  // (layers, D, K − 1) in the model dtype
   DeviceBuffer ssm_state_;   // (layers, D, 16) fp32

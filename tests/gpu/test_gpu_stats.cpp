@@ -149,7 +149,8 @@ TEST_CASE("a scan that reads Q late, beside the statistic that writes it, report
     const std::vector<std::uint8_t> eager_out = c.out_bytes();
     const std::vector<float> eager_h = c.hT();
 
-    // The late launch with counters of its own; a graph, where the statistic → scan edge is programmatic.
+    // The late launch with counters of its own; a graph, where the statistic → scan edge is programmatic. The
+    // statistic on a small grid (as a late read caps it, to leave room for the scan) still picks the CPU's Q.
     c.poison_outputs();
     hq.fill_bytes(0);
     std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, k, 0);
@@ -163,7 +164,9 @@ TEST_CASE("a scan that reads Q late, beside the statistic that writes it, report
     plan[0].tokens_counter = reinterpret_cast<unsigned long long*>(chunks + 2);
     REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
     const cudaGraphExec_t graph = corey::cuda::capture_graph(stream, "late Q", [&] {
+      stats->set_max_blocks(7);
       stats->choose_chunk_into(u_dev, s, rule, h_dev, q_dev);
+      stats->set_max_blocks(0);
       corey::cuda::add_programmatic_dependencies(stream, corey::cuda::capture_tail(stream, "statistic"),
                                                  cudaStreamSetCaptureDependencies, "statistic -> scan");
       corey::cuda::launch_seq_scan(corey::cuda::IoType::f32, plan[0], stream);
