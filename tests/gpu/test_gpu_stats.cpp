@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend_stream.hpp"
@@ -77,6 +78,39 @@ TEST_CASE("device statistics match the CPU StatsOp", "[gpu][stats]") {
           }
         }
       }
+    }
+  }
+}
+
+TEST_CASE("values at and next to every bin edge fall in the CPU's bins", "[gpu][stats]") {
+  // The device takes the division of the bin formula only near an edge; values on, just under and just over
+  // each edge (a few ulps) must land where the CPU's exact formula puts them, for several ranges and K.
+  auto gpu = corey::cuda::make_stats_op(0);
+  corey::entropy::CpuStats cpu;
+  for (const auto& [lo, hi] : {std::pair{0.0f, 1.0f}, std::pair{-0.37f, 2.91f}, std::pair{-1e-3f, 7e-4f}}) {
+    for (int bins : {256, 100, 7}) {
+      const double denom = static_cast<float>(static_cast<double>(hi) - static_cast<double>(lo) + 1e-8);
+      std::vector<float> v = {lo, hi};
+      for (int j = 0; j <= bins; ++j) {
+        float edge = static_cast<float>(lo + denom * j / bins);
+        for (int step = 0; step < 4; ++step) edge = std::nextafter(edge, -INFINITY);
+        for (int step = 0; step < 8; ++step) {
+          if (edge >= lo && edge <= hi) v.push_back(edge);
+          edge = std::nextafter(edge, INFINITY);
+        }
+      }
+      Tensor x;
+      x.host.resize(v.size() * sizeof(float));
+      std::memcpy(x.host.data(), v.data(), x.host.size());
+      x.dev = corey::cuda::DeviceBuffer(x.host.size());
+      x.dev.upload(x.host.data(), x.host.size());
+      Statistic s;
+      s.bins = bins;
+      const auto n = static_cast<std::int64_t>(v.size());
+      const double g = gpu->estimate(x.view(true, 1, 1, n, DType::f32), s).value;
+      const double c = cpu.estimate(x.view(false, 1, 1, n, DType::f32), s).value;
+      CAPTURE(lo, hi, bins, n, g, c);
+      REQUIRE(std::abs(g - c) <= 1e-12 * std::max(1.0, std::abs(c)));
     }
   }
 }
