@@ -239,7 +239,7 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
            std::to_string(r.rule.h_ref) + "/" + std::to_string(r.rule.c_min) + "/" + std::to_string(r.rule.c_max) +
            "/" + std::to_string(static_cast<int>(r.rule.rounding)) + "/" + std::to_string(r.guard_fallback) + "/" +
            std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass") +
-           (late_chunk_read_ ? "/late" : "/eager");
+           (late_chunk_read_ ? "/late" + std::to_string(statistics_blocks_per_sm_) : "/eager");
   }
   if (auto it = prefill_graphs_.find(key); it != prefill_graphs_.end()) {
     plan.blocks = it->second.blocks;
@@ -311,7 +311,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
-      stats_->set_max_blocks(late_chunk_read_ ? sm_count_ : 0);
+      stats_->set_max_blocks(late_chunk_read_ ? statistics_blocks_per_sm_ * sm_count_ : 0);
       if (tap) {
         stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                             tap, &slot->entropy, &slot->q_chosen);
