@@ -166,14 +166,11 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
     std::string name;
     corey::model::PrefillOptions options;
     std::vector<double> ms;
-    bool tap = true;   // the conv does the statistic's pass 1, else two statistics launches
-    bool late = true;  // the scan reads Q at its end (beside the statistic), else waits for it before it starts
-    int per_sm = 0;    // late read: statistics blocks per SM (0 = as many as fit)
+    bool tap = true;  // the conv does the statistic's pass 1, else two statistics launches
   };
   auto rule_row = [](std::string name, corey::entropy::Estimator estimator, std::int64_t stride, std::int64_t guard,
-                     bool tap, bool late, int per_sm) {
-    name += std::string(tap ? " tap" : " two-pass") + (late ? " late/" + std::to_string(per_sm) : " eager");
-    Row row{std::move(name), {}, {}, tap, late, per_sm};
+                     bool tap = true) {
+    Row row{std::move(name), {}, {}, tap};
     corey::model::BackendChunkRule rule;
     rule.statistic.estimator = estimator;
     rule.statistic.stride = stride;
@@ -187,32 +184,18 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
   std::vector<Row> rows;
   rows.push_back(Row{"static_512", {}, {}});
   rows.back().options.chunk = 512;
-  // Each statistic with the eager read, and with the late read at 0 (a full grid), 1 and 2 statistics blocks per
-  // SM; the histograms with their first pass in the conv (tap) and as their own launch.
-  struct Statistic {
-    const char* name;
-    corey::entropy::Estimator estimator;
-    std::int64_t stride;
-    bool tappable;
-  };
-  for (const Statistic& s : {Statistic{"device_hist", corey::entropy::Estimator::hist, 1, true},
-                             Statistic{"device_sampled_hist_s8", corey::entropy::Estimator::hist, 8, true},
-                             Statistic{"device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, false},
-                             Statistic{"device_variance_proxy", corey::entropy::Estimator::variance_proxy, 1, false}}) {
-    for (bool tap : {true, false}) {
-      if (tap && !s.tappable) continue;
-      if (tap || !s.tappable) rows.push_back(rule_row(s.name, s.estimator, s.stride, 0, tap, false, 0));
-      for (int per_sm : {0, 1, 2}) rows.push_back(rule_row(s.name, s.estimator, s.stride, 0, tap, true, per_sm));
-    }
-  }
+  rows.push_back(rule_row("device_hist", corey::entropy::Estimator::hist, 1, 0));
+  rows.push_back(rule_row("device_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 0));
+  rows.push_back(rule_row("device_guarded_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 512));
+  rows.push_back(rule_row("device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, 0));
+  rows.push_back(rule_row("device_hist two-pass", corey::entropy::Estimator::hist, 1, 0, false));
+  rows.push_back(rule_row("device_sampled_hist_s8 two-pass", corey::entropy::Estimator::hist, 8, 0, false));
   for (Row& row : rows) row.options.all_logits = false;
   cc::Timer timer(0);
   for (int round = -3; round < rounds; ++round) {
     for (std::size_t k = 0; k < rows.size(); ++k) {
       Row& row = rows[(k + static_cast<std::size_t>(round + 3)) % rows.size()];  // rotated order
       runner.set_statistics_tap(row.tap);
-      runner.set_late_chunk_read(row.late);
-      runner.set_statistics_blocks_per_sm(row.per_sm);
       timer.start();
       runner.prefill(ids, row.options);
       timer.stop();
@@ -225,8 +208,6 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
     const double median = percentile(row.ms, 0.5);
     out.push_back({{"row", row.name},
                    {"statistics_pass1", row.options.backend_rule ? (row.tap ? "conv tap" : "own launch") : "none"},
-                   {"chunk_read", row.options.backend_rule ? (row.late ? "late" : "eager") : "none"},
-                   {"statistics_blocks_per_sm", row.per_sm},
                    {"prompt_tokens", L},
                    {"rounds", rounds},
                    {"median_ms", median},

@@ -27,7 +27,6 @@
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "entropy/cpu_stats.hpp"
-#include "graph_capture.hpp"
 #include "model/prefill_kernels.hpp"
 #include "scan/oracle_scan.hpp"
 #include "scan_kernel.hpp"
@@ -761,17 +760,8 @@ Json section_stats_timing(cc::ScanRunner& runner) {
     routed.mode = ChunkMode::inkernel;
     routed.chunk_ptr = q_dev;
     const auto routed_plan = runner.plan(pr.p, routed, 0);
-    auto late_plan = routed_plan;
-    for (cc::ScanParams& k : late_plan) k.q_late = true;
     const auto scan_plan = runner.plan(pr.p, cfg(ChunkMode::inkernel, 256), 0);
     const Timing ts = measure([&] { launch_plan(scan_plan, sh.t); }, true);
-    // The late read needs a programmatic graph edge from the statistic to the scan, so it is timed as a graph,
-    // against the scan alone as a graph; the statistic on a full grid and on one block per SM.
-    const cudaStream_t stream = cc::backend_stream(0);
-    int sm_count = 0;
-    cc::check(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, 0), "cudaDeviceGetAttribute(SMs)");
-    const cudaGraphExec_t scan_graph = cc::capture_graph(stream, "scan", [&] { launch_plan(scan_plan, sh.t); });
-    const Timing tsg = measure([&] { cc::check(cudaGraphLaunch(scan_graph, stream), "cudaGraphLaunch(scan)"); }, true);
     const double u_bytes = static_cast<double>(pr.act_bytes());
     for (const Est& e : ests) {
       corey::entropy::Statistic st;
@@ -785,29 +775,6 @@ Json section_stats_timing(cc::ScanRunner& runner) {
             launch_plan(routed_plan, sh.t);
           },
           true);
-      Json beside_rows = Json::array();
-      std::string beside_text;
-      for (int per_sm : {0, 1}) {
-        const cudaGraphExec_t beside = cc::capture_graph(stream, "statistic beside the scan", [&] {
-          stats->set_max_blocks(per_sm * sm_count);
-          stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
-          stats->set_max_blocks(0);
-          cc::add_programmatic_dependencies(stream, cc::capture_tail(stream, "statistic"),
-                                            cudaStreamSetCaptureDependencies, "statistic -> scan");
-          launch_plan(late_plan, sh.t);
-        });
-        const Timing tb = measure([&] { cc::check(cudaGraphLaunch(beside, stream), "cudaGraphLaunch(beside)"); }, true);
-        cudaGraphExecDestroy(beside);
-        const double pct = 100.0 * (tb.batch_s / tsg.batch_s - 1.0);
-        const double cold_pct = 100.0 * (tb.cold_s / tsg.cold_s - 1.0);
-        beside_rows.push_back({{"statistics_blocks_per_sm", per_sm},
-                               {"time", tb.json()},
-                               {"overhead_pct", pct},
-                               {"overhead_cold_pct", cold_pct}});
-        char text[96];
-        std::snprintf(text, sizeof(text), "  beside/%d %+5.1f%% (cold %+5.1f%%)", per_sm, pct, cold_pct);
-        beside_text += text;
-      }
       // Passes over u: two (min/max, then bins or central moments), one for cheap_proxy. The cold floor is one
       // read of u from HBM (the second pass can hit L2; a time stride of 8 still touches every 32-byte sector).
       const double reads = e.e == Estimator::cheap_proxy ? 1.0 : 2.0;
@@ -822,23 +789,19 @@ Json section_stats_timing(cc::ScanRunner& runner) {
       j["stats_over_scan_cold_pct"] = 100.0 * tst.cold_s / ts.cold_s;
       j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
       j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
-      j["scan_graph_time"] = tsg.json();
-      j["stats_beside_scan"] = beside_rows;
       j["passes_over_u"] = reads;
       j["u_bytes"] = u_bytes;
       j["hbm_one_read_s"] = floor_s;
       j["cold_pct_of_one_read_floor"] = 100.0 * floor_s / tst.cold_s;
       std::printf("stats %-4s D=%5ld L=%5ld %-14s s=%ld  stats %7.1f us (cold %7.1f, floor %6.1f)  scan %8.1f us  "
-                  "stats/scan %5.1f%%  stats+scan %+5.1f%% (cold %+5.1f%%)%s\n",
+                  "stats/scan %5.1f%%  stats+scan %+5.1f%% (cold %+5.1f%%)\n",
                   dtype_name(sh.t).c_str(), static_cast<long>(sh.d), static_cast<long>(sh.l), e.name,
                   static_cast<long>(e.stride), tst.batch_s * 1e6, tst.cold_s * 1e6,
                   floor_s * 1e6, ts.batch_s * 1e6, j["stats_over_scan_pct"].get<double>(),
-                  j["overhead_pct"].get<double>(), j["overhead_cold_pct"].get<double>(),
-                  beside_text.c_str());
+                  j["overhead_pct"].get<double>(), j["overhead_cold_pct"].get<double>());
       std::fflush(stdout);
       rows.push_back(j);
     }
-    cudaGraphExecDestroy(scan_graph);
 
     // Device vs CPU on views over the same u (host copy); the tolerance of tests/gpu/test_gpu_stats.cpp.
     cc::synchronize();

@@ -62,9 +62,6 @@ class DeviceStatsOp : public entropy::StatsOp {
                                            const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                            int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                            std::int32_t* chunk_out) = 0;
-  // At most `blocks` blocks per statistics launch; 0 (the default): as many as keep every SM busy. One per SM
-  // leaves every SM room for a block of a kernel that runs beside the statistic (a late-Q scan).
-  virtual void set_max_blocks(int blocks) = 0;
   virtual double last_kernel_time_s() const = 0;
 };
 

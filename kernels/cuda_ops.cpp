@@ -1,7 +1,6 @@
 // ScanOp and StatsOp on top of the raw kernels (the interfaces of lib/scan and lib/entropy).
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -68,9 +67,8 @@ class CudaStatsOp final : public DeviceStatsOp {
   CudaStatsOp(int device, cudaStream_t stream) : device_(device) {
     set_device(device);
     stream_ = stream ? stream : backend_stream(device);
-    full_grid_ = stats_grid_blocks();
-    ws_.blocks = full_grid_;
-    partials_ = DeviceBuffer(stats_partials_bytes(full_grid_));
+    ws_.blocks = stats_grid_blocks();
+    partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kHistCounters * sizeof(unsigned long long));
     token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
     misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
@@ -142,11 +140,6 @@ class CudaStatsOp final : public DeviceStatsOp {
       throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no range words");
     const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
     launch_stats_tapped(p, ws_, tap, stream_);
-  }
-
-  void set_max_blocks(int blocks) override {
-    if (blocks < 0) throw_usage_error("statistics: the block limit must be >= 0 (0 = a full grid)");
-    ws_.blocks = blocks == 0 ? full_grid_ : std::min(blocks, full_grid_);
   }
 
   double last_kernel_time_s() const override {
@@ -250,7 +243,6 @@ class CudaStatsOp final : public DeviceStatsOp {
 
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
-  int full_grid_ = 0;  // blocks that keep every SM busy; the partials are sized for it
   std::vector<unsigned char> host_;  // host copy for the host_only estimator
   StatsWorkspace ws_;
   DeviceBuffer partials_, hist_, token_h_, misc_;

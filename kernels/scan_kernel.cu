@@ -9,10 +9,6 @@
 // completed and its writes are visible). Only then does it read Q from memory and h_in, and it writes global
 // memory only after that, so the ping-pong WAR hazard (chunk k+1 writes the buffer chunk k reads) cannot occur
 // whatever the trigger point: the trigger only lets the successor's prologue run early.
-//
-// A late-Q launch (ScanParams::q_late) is a programmatic dependent of the statistics kernel that writes its Q: it
-// runs the whole scan, which Q does not change, then waits for the statistics and only then reads Q and counts
-// the chunks (ceil(len / Q) per block, what the per-tile counts add up to).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -165,15 +161,13 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
   // still hold a line of the buffer from a chunk that read it before the predecessor overwrote it.
   std::int64_t q = 0, local_chunks = 0, n_chunks = 0;
   auto load_q = [&] {
-    q = p.q_ptr ? static_cast<std::int64_t>(kDependent || p.q_late ? __ldcg(p.q_ptr) : *p.q_ptr) : p.q;
+    q = p.q_ptr ? static_cast<std::int64_t>(kDependent ? __ldcg(p.q_ptr) : *p.q_ptr) : p.q;
     if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
     if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
     local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
     n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
   };
-  if constexpr (!kDependent) {
-    if (!p.q_late) load_q();
-  }
+  if constexpr (!kDependent) load_q();
 
   const std::int64_t row = static_cast<std::int64_t>(b) * p.dim + d;
   float a2[kS], h[kS], b_const[kS], c_const[kS];
@@ -381,9 +375,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     };
 
     // Chunk ends e (relative tokens, a chunk covers (e − q, e]) inside this tile: the multiples of q and len.
-    // Unknown yet (q = 0) for a late-Q launch, which has no checkpoints and counts its chunks at the end.
-    const std::int64_t ends =
-        q > 0 ? tile_end / q - tile_start / q + ((tile_end == p.len && p.len % q != 0) ? 1 : 0) : 0;
+    const std::int64_t ends = tile_end / q - tile_start / q + ((tile_end == p.len && p.len % q != 0) ? 1 : 0);
     // Fast path: a full tile with no checkpoint to write. A chunk end inside it changes nothing the tile computes
     // (inkernel carries the state across it), so where it falls, even inside a sub-block when kSub does not
     // divide Q (a one-chunk prefill of 1021 tokens), does not matter. Fully unrolled and branch-free, so
@@ -401,11 +393,6 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
   if (p.h_out) {
 #pragma unroll
     for (int k = 0; k < kS; ++k) p.h_out[row * kN + l + kLanes * k] = h[k];
-  }
-  if (p.q_late) {
-    pdl_wait();
-    load_q();
-    if (p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(local_chunks));
   }
   if (p.tokens_counter && blockIdx.x == 0 && tid == 0)
     atomicAdd(p.tokens_counter, static_cast<unsigned long long>(p.len));

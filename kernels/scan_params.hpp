@@ -59,11 +59,6 @@ struct ScanParams {
   // launch); it reads h_in and Q from memory, and writes anything, only after that launch has completed.
   bool pdl_trigger = false;
   bool pdl_dependent = false;
-  // Q at q_ptr is written by a kernel this launch depends on through a programmatic graph edge (the statistics
-  // of a routed layer, which may still be running): the launch reads Q, and counts its chunks, only at its end
-  // after griddepcontrol.wait. In `inkernel` mode Q changes nothing the scan computes, so the statistics run
-  // beside the scan instead of before it. Needs q_ptr and no checkpoints (they fall at chunk ends).
-  bool q_late = false;
 };
 
 }  // namespace corey::cuda

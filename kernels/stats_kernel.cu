@@ -11,9 +11,6 @@
 // Both passes stream: the work is cut into tiles of (rows × time) so short rows do not idle a block, and a
 // tensor read densely from a 16-byte aligned base is read with 16-byte vector loads, several in flight per
 // thread. Every path visits exactly the elements x[..., ::stride], each once.
-//
-// Every kernel lets its programmatic dependents start at entry: a routed scan (ScanParams::q_late) then runs
-// beside the statistic and waits for it only where it reads Q, at its end.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -23,7 +20,6 @@
 
 #include "core/error.hpp"
 #include "cuda_check.hpp"
-#include "programmatic_launch.cuh"
 #include "stats_kernel.hpp"
 #include "stats_partial.cuh"
 
@@ -269,7 +265,6 @@ __device__ int global_hist_copies(const StatsParams& p, const StatsWorkspace& ws
 // kMoments: also the raw moments (the proxies); the histogram needs only min/max.
 template <IoType io, bool kMoments>
 __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, const Geometry g, StatsWorkspace ws) {
-  pdl_trigger();
   __shared__ ReduceScratch scratch;
   Pass1Accumulator<kMoments> acc;
   for_each<io>(p, g, [&](float v) { acc.add(v); });
@@ -294,7 +289,6 @@ __global__ void __launch_bounds__(kThreads) stats_pass1(const StatsParams p, con
 template <IoType io, bool kTapped>
 __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, const Geometry g, StatsWorkspace ws,
                                                         const unsigned int* tap_range) {
-  pdl_trigger();
   extern __shared__ unsigned int shist[];
   __shared__ ReduceScratch scratch;
   Partial1* parts1 = static_cast<Partial1*>(ws.partials);
@@ -420,7 +414,6 @@ __device__ __forceinline__ double dropped_token() { return __longlong_as_double(
 // order (b outer, t inner) in double and applies the rule; every value is independent of the grid and tiling.
 template <IoType io>
 __global__ void __launch_bounds__(kThreads) stats_token_hist(const StatsParams p, const TokenTiles tt, StatsWorkspace ws) {
-  pdl_trigger();
   extern __shared__ unsigned int shist[];  // 2^shift histograms of p.bins counters
   __shared__ float warp_lo[kWarps][32], warp_hi[kWarps][32];
   __shared__ float tok_lo[32], tok_denom[32];

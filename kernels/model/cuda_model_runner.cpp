@@ -55,7 +55,6 @@ CudaModelRunner::CudaModelRunner(int device, const model::MambaWeights& weights,
   check(cudaEventCreateWithFlags(&u_ready_, cudaEventDisableTiming), "cudaEventCreate(u ready)");
   check(cudaEventCreateWithFlags(&q_ready_, cudaEventDisableTiming), "cudaEventCreate(Q ready)");
   stats_ = make_stats_op(device, stats_stream_);
-  check(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
   // The op zeroes its workspace on the legacy stream, which a non-blocking stream does not wait for.
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize(statistics workspace)");
 
@@ -238,8 +237,7 @@ cudaGraphExec_t CudaModelRunner::prefill_graph(PrefillPlan& plan) {
            std::to_string(static_cast<int>(r.statistic.units)) + "/" + std::to_string(r.statistic.stride) + "/" +
            std::to_string(r.rule.h_ref) + "/" + std::to_string(r.rule.c_min) + "/" + std::to_string(r.rule.c_max) +
            "/" + std::to_string(static_cast<int>(r.rule.rounding)) + "/" + std::to_string(r.guard_fallback) + "/" +
-           std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass") +
-           (late_chunk_read_ ? "/late" + std::to_string(statistics_blocks_per_sm_) : "/eager");
+           std::to_string(r.guard_min_delta_buckets) + (statistics_tap_ ? "/tap" : "/two-pass");
   }
   if (auto it = prefill_graphs_.find(key); it != prefill_graphs_.end()) {
     plan.blocks = it->second.blocks;
@@ -299,19 +297,16 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
 
     std::int64_t q = 0;
     const std::int32_t* q_ptr = nullptr;
-    std::vector<cudaGraphNode_t> statistic_nodes;  // the statistic's last kernel, in the prefill graph
     if (rule) {
       // The statistic and rule run on their own stream, beside the conv state update and the x_proj and dt_proj
-      // GEMMs, which leave most SMs idle, and (late read) beside the scan, which waits for Q only at its end. u
-      // and the tap are rewritten only by the next layer's conv, which follows this layer's scan and so the
-      // statistic.
+      // GEMMs, which leave most SMs idle; only the scan waits for Q. u and the tap are rewritten only by the next
+      // layer's conv, which follows this layer's scan and so the statistic.
       const model::BackendChunkRule& r = *options.backend_rule;
       check(cudaEventRecord(u_ready_, stream_), "cudaEventRecord(u ready)");
       check(cudaStreamWaitEvent(stats_stream_, u_ready_, 0), "cudaStreamWaitEvent(u ready)");
       entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
       u_view.stride_b = D * Lp;
       u_view.stride_d = Lp;
-      stats_->set_max_blocks(late_chunk_read_ ? statistics_blocks_per_sm_ * sm_count_ : 0);
       if (tap) {
         stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                             tap, &slot->entropy, &slot->q_chosen);
@@ -319,11 +314,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
         stats_->choose_guarded_chunk_into(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                           &slot->entropy, &slot->q_chosen);
       }
-      if (late_chunk_read_) {
-        statistic_nodes = capture_tail(stats_stream_, "cudaStreamGetCaptureInfo(statistic)");
-      } else {
-        check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
-      }
+      check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
       q_ptr = &slot->q_chosen;
       q = 0;
     }
@@ -382,15 +373,7 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       throw_usage_error("CUDA model: layer " + std::to_string(layer) + " scan: " + why);
     std::vector<ScanParams> launches = scan_->plan(p, chunk, q);
     prepare_seq_scan(io_, false, launches.front().lanes);
-    if (rule && late_chunk_read_) {
-      // The scan still waits for the conv and the GEMMs in full; the programmatic edge from the statistic lets it
-      // start as soon as the statistic's blocks are resident. (A rule implies the graphed prefill.)
-      add_programmatic_dependencies(stream_, statistic_nodes, cudaStreamAddCaptureDependencies,
-                                    "cudaStreamUpdateCaptureDependencies(statistic)");
-      for (ScanParams& k : launches) k.q_late = true;
-    } else if (rule) {
-      check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
-    }
+    if (rule) check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
     for (ScanParams& k : launches) {
       k.chunk_counter = &slot->chunks;
       if (k.q_used) k.q_used = &slot->q_used;

@@ -52,12 +52,6 @@ class CudaModelRunner final : public model::ModelRunner {
   // Whether the conv does pass 1 of a histogram rule's statistic (StatsTap; the default) or the statistic reads u
   // twice on its own stream (two launches, nothing added to the conv); benchmarks compare the two.
   void set_statistics_tap(bool enabled) { statistics_tap_ = enabled; }
-  // Whether a routed layer's scan reads Q at its end, so the statistic runs beside the scan (ScanParams::q_late;
-  // the default), or waits for the statistic before it starts; benchmarks compare the two.
-  void set_late_chunk_read(bool enabled) { late_chunk_read_ = enabled; }
-  // With the late read: statistics blocks per SM (0 = as many as fit), so the scan's blocks find room beside
-  // them; benchmarks compare the choices.
-  void set_statistics_blocks_per_sm(int blocks) { statistics_blocks_per_sm_ = blocks; }
   // The two halves of decode_step, for benchmarks: enqueue the token (id upload + graph replay, no host
   // sync) and read the logits of the last enqueued token (waits).
   void enqueue_decode(std::int32_t id);
@@ -98,11 +92,8 @@ class CudaModelRunner final : public model::ModelRunner {
   std::unique_ptr<DeviceStatsOp> stats_;  // on stats_stream_
   cudaStream_t stats_stream_ = nullptr;   // a backend rule's statistics, overlapped with the projections
   cudaEvent_t u_ready_ = nullptr;         // stream_ → stats_stream_: u of the layer is written
-  cudaEvent_t q_ready_ = nullptr;         // stats_stream_ → stream_: the layer's Q is written (eager read)
+  cudaEvent_t q_ready_ = nullptr;         // stats_stream_ → stream_: the layer's Q is written
   bool statistics_tap_ = true;
-  bool late_chunk_read_ = true;
-  int statistics_blocks_per_sm_ = 1;
-  int sm_count_ = 0;
 
   DeviceBuffer conv_state_;  // (layers, D, K − 1) in the model dtype
   DeviceBuffer ssm_state_;   // (layers, D, 16) fp32

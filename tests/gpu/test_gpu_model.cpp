@@ -220,15 +220,6 @@ TEST_CASE("a CUDA backend rule chooses the chunks the CPU rule chooses, with no 
   REQUIRE(got.scans.size() == want.scans.size());
   CHECK(got.all_honoured());
 
-  // The scan reads Q at its end by default, beside the statistic; waiting for the statistic before the scan
-  // starts gives the same chunks and the same bits.
-  runner.set_late_chunk_read(false);
-  const PrefillResult eager = runner.prefill(ids, by_rule);
-  runner.set_late_chunk_read(true);
-  CHECK(eager.all_honoured());
-  for (std::size_t l = 0; l < got.scans.size(); ++l) CHECK(eager.scans[l].chunk_requested == got.scans[l].chunk_requested);
-  CHECK(std::memcmp(eager.logits.data(), got.logits.data(), got.logits.size() * sizeof(float)) == 0);
-
   // The same rule as a host hook: u copied back (the per-layer host sync) and the CPU statistics on it.
   entropy::CpuStats stats;
   std::vector<double> hook_h;

@@ -12,16 +12,12 @@
 #include <utility>
 #include <vector>
 
-#include "backend_stream.hpp"
 #include "catch.hpp"
 #include "cuda_backend.hpp"
 #include "entropy/chunk_rule.hpp"
 #include "entropy/cpu_stats.hpp"
-#include "graph_capture.hpp"
 #include "model/prefill_kernels.hpp"
 #include "scan_case.hpp"
-#include "scan_kernel.hpp"
-#include "scan_runner.hpp"
 
 using corey::DType;
 using corey::entropy::ActivationView;
@@ -148,77 +144,6 @@ TEST_CASE("the chunk rule on the device picks the CPU's chunk, and the scan read
       hq.download(&h, sizeof(h));
       REQUIRE(h == Approx(want.entropy.value).epsilon(1e-6));
     }
-  }
-}
-
-TEST_CASE("a scan that reads Q late, beside the statistic that writes it, reports that Q and equals the eager scan",
-          "[gpu][stats][sanitize]") {
-  corey::gpu_test::Shape shape;
-  shape.dim = 64;
-  shape.seqlen = 3000;
-  corey::gpu_test::ScanCase c(shape, 101);
-  const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), DType::f32, 1, shape.dim, shape.seqlen);
-  const ActivationView u_host = corey::entropy::contiguous_view(c.u.data(), DType::f32, 1, shape.dim, shape.seqlen);
-  auto stats = corey::cuda::make_stats_op(0);
-  corey::cuda::ScanRunner runner(0);
-  const cudaStream_t stream = corey::cuda::backend_stream(0);
-  corey::cuda::DeviceBuffer hq(8);
-  float* h_dev = static_cast<float*>(hq.data());
-  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
-  corey::scan::ChunkConfig k;
-  k.mode = corey::scan::ChunkMode::inkernel;
-  k.chunk_ptr = q_dev;
-  for (Estimator e : {Estimator::hist, Estimator::kurtosis_proxy}) {
-    Statistic s;
-    s.estimator = e;
-    corey::entropy::ChunkRule rule;
-    rule.c_min = 32;
-    rule.c_max = 4096;
-    const std::int64_t want = corey::entropy::CpuStats().choose_chunk(u_host, s, rule).chunk;
-    CAPTURE(corey::entropy::to_string(e), want);
-
-    stats->choose_chunk_into(u_dev, s, rule, h_dev, q_dev);
-    runner.enqueue(c.problem, k);
-    REQUIRE(runner.collect().q_effective == want);
-    const std::vector<std::uint8_t> eager_out = c.out_bytes();
-    const std::vector<float> eager_h = c.hT();
-
-    // The late launch with counters of its own; a graph, where the statistic → scan edge is programmatic. The
-    // statistic on a small grid (as a late read caps it, to leave room for the scan) still picks the CPU's Q.
-    c.poison_outputs();
-    hq.fill_bytes(0);
-    std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, k, 0);
-    REQUIRE(plan.size() == 1);
-    corey::cuda::DeviceBuffer counters(16);
-    counters.fill_bytes(0);
-    auto* chunks = static_cast<std::int32_t*>(counters.data());
-    plan[0].q_late = true;
-    plan[0].chunk_counter = chunks;
-    plan[0].q_used = chunks + 1;
-    plan[0].tokens_counter = reinterpret_cast<unsigned long long*>(chunks + 2);
-    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
-    const cudaGraphExec_t graph = corey::cuda::capture_graph(stream, "late Q", [&] {
-      stats->set_max_blocks(7);
-      stats->choose_chunk_into(u_dev, s, rule, h_dev, q_dev);
-      stats->set_max_blocks(0);
-      corey::cuda::add_programmatic_dependencies(stream, corey::cuda::capture_tail(stream, "statistic"),
-                                                 cudaStreamSetCaptureDependencies, "statistic -> scan");
-      corey::cuda::launch_seq_scan(corey::cuda::IoType::f32, plan[0], stream);
-    });
-    REQUIRE(cudaGraphLaunch(graph, stream) == cudaSuccess);
-    REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
-    cudaGraphExecDestroy(graph);
-    std::int32_t got[2] = {0, 0};
-    unsigned long long tokens = 0;
-    counters.download(got, sizeof(got));
-    counters.download(&tokens, sizeof(tokens), 8);
-    const std::int64_t blocks = shape.dim / runner.channels_per_block(c.problem);
-    REQUIRE(got[1] == want);
-    REQUIRE(got[0] == corey::scan::chunk_count(shape.seqlen, want) * blocks);
-    REQUIRE(static_cast<std::int64_t>(tokens) == shape.seqlen);
-    REQUIRE(c.out_bytes() == eager_out);
-    const std::vector<float> late_h = c.hT();
-    REQUIRE(std::memcmp(late_h.data(), eager_h.data(), late_h.size() * sizeof(float)) == 0);
   }
 }
 
