@@ -124,7 +124,10 @@ TEST_CASE("outputs and final states are bitwise equal across chunk sizes and mod
       for (bool graph : {false, true}) {
         if (graph && mode != ChunkMode::launch) continue;
         op->set_launch_graph(graph);
-        for (std::int64_t q : qs) {
+        std::vector<std::int64_t> mode_qs = qs;
+        // Several chunk ends inside one 64-token tile (one launch per token would be too slow in `launch`).
+        if (mode == ChunkMode::inkernel) mode_qs.insert(mode_qs.end(), {1, 7, 63});
+        for (std::int64_t q : mode_qs) {
           CAPTURE(corey::to_string(t), corey::scan::to_string(mode), graph, q);
           c.poison_outputs();
           const ChunkReport r = op->run(c.problem, cfg(mode, q));
