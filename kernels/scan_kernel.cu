@@ -52,25 +52,25 @@ struct Io<__nv_bfloat16> {
   __device__ static __nv_bfloat16 store(float x) { return __float2bfloat16_rn(x); }
 };
 
-// Byte offsets of the shared-memory regions; identical on host and device. Two raw stages (tile k in use,
-// tile k+1 in flight) and one processed stage.
+// Byte offsets of the shared-memory regions; identical on host and device. Three raw stages (tile k in use,
+// tile k + 1 waiting to be preprocessed, tile k + 2 in flight) and two processed ones (tile k in use, tile k + 1
+// being written while tile k's recurrence runs).
+constexpr int kRawStages = 3;
 struct Smem {
-  int raw_row;      // bytes of one raw activation row (kTile elements)
-  int raw_bc_row;   // bytes of one raw B/C row
-  int raw_bytes;    // one raw stage: u, delta, z (CH rows each) + B, C (16 rows each)
-  int off_proc, off_du, off_g, off_bf, off_cf, total;
+  int raw_row;     // bytes of one raw activation row (kTile elements)
+  int raw_bc_row;  // bytes of one raw B/C row
+  int raw_bytes;   // one raw stage: u, delta, z (CH rows each) + B, C (16 rows each)
+  int proc_bytes;  // one processed stage: delta, delta·u, gate (CH fp32 rows each) + B, C widened to fp32 (16-bit I/O)
+  int off_proc, total;
 
   __host__ __device__ Smem(int elem_bytes, bool const_bc, int ch) {
     raw_row = kTile * elem_bytes;
     raw_bc_row = elem_bytes == 4 ? kPitch * 4 : (kTile + 8) * elem_bytes;
     raw_bytes = 3 * ch * raw_row + (const_bc ? 0 : 2 * kN * raw_bc_row);
     const bool convert_bc = !const_bc && elem_bytes != 4;
-    off_proc = 2 * raw_bytes;
-    off_du = off_proc + ch * kTile * 4;
-    off_g = off_du + ch * kTile * 4;
-    off_bf = off_g + ch * kTile * 4;
-    off_cf = off_bf + kN * kPitch * 4;
-    total = off_bf + (convert_bc ? 2 * kN * kPitch * 4 : 0);
+    proc_bytes = 3 * ch * kTile * 4 + (convert_bc ? 2 * kN * kPitch * 4 : 0);
+    off_proc = kRawStages * raw_bytes;
+    total = off_proc + 2 * proc_bytes;
   }
 };
 
@@ -100,6 +100,7 @@ __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_all_but_one() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
 
 // Stages `rows` rows of kTile tokens starting at token t (absolute) into dst (row pitch dst_row bytes),
 // zero-filling tokens at or beyond t_end. Vector path: 16-byte cp.async with partial zero-fill.
@@ -198,8 +199,12 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
 
   const std::int64_t t_end = p.t0 + p.len;
   const std::int64_t n_tiles = (p.len + kTile - 1) / kTile;
+  auto raw_stage = [&](std::int64_t tile) { return smem + static_cast<int>(tile % kRawStages) * lay.raw_bytes; };
+  auto proc_stage = [&](std::int64_t tile) {
+    return smem + lay.off_proc + static_cast<int>(tile & 1) * lay.proc_bytes;
+  };
   auto stage = [&](std::int64_t tile) {
-    char* base = smem + static_cast<int>(tile & 1) * lay.raw_bytes;
+    char* base = raw_stage(tile);
     const std::int64_t t = p.t0 + tile * kTile;
     stage_rows<T>(base, lay.raw_row, u_base, p.u_sd, p.u_sl, ch, t, t_end, p.act_vec, tid, nthreads);
     stage_rows<T>(base + ch * lay.raw_row, lay.raw_row, dt_base, p.delta_sd, p.delta_sl, ch, t, t_end, p.act_vec,
@@ -216,69 +221,95 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     cp_async_commit();
   };
 
-  float* dlt = reinterpret_cast<float*>(smem + lay.off_proc);
-  float* dus = reinterpret_cast<float*>(smem + lay.off_du);
-  float* gs = reinterpret_cast<float*>(smem + lay.off_g);
+  // Per-(channel, token) work once per element, canonical steps 1-3 and the gate of step 8, from a raw stage into
+  // a processed one (and 16-bit B/C widened to fp32). Each thread takes kGroups groups of 4 tokens of one channel
+  // (CH·kLanes threads cover CH·kTile elements), so its channels and their delta biases are fixed for the launch.
+  constexpr int kGroups = kTile / 4 / kLanes;
+  float bias_g[kGroups];
+#pragma unroll
+  for (int i = 0; i < kGroups; ++i)
+    bias_g[i] = p.delta_bias ? p.delta_bias[d0 + (tid + i * nthreads) / (kTile / 4)] : 0.0f;
+  auto preprocess = [&](std::int64_t tile) {
+    const char* raw = raw_stage(tile);
+    const T* u_raw = reinterpret_cast<const T*>(raw);
+    const T* dt_raw = reinterpret_cast<const T*>(raw + ch * lay.raw_row);
+    const T* z_raw = reinterpret_cast<const T*>(raw + 2 * ch * lay.raw_row);
+    float* dlt = reinterpret_cast<float*>(proc_stage(tile));
+    float* dus = dlt + ch * kTile;
+    float* gs = dus + ch * kTile;
+#pragma unroll
+    for (int i = 0; i < kGroups; ++i) {
+      const int gi = tid + i * nthreads;
+      const int cc = gi / (kTile / 4);
+      const int t4 = (gi % (kTile / 4)) * 4;
+      float dl4[4], du4[4], g4[4];
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const float uu = Io<T>::load(u_raw[cc * kTile + t4 + j]);
+        const float x = __fadd_rn(Io<T>::load(dt_raw[cc * kTile + t4 + j]), bias_g[i]);
+        const float del = p.softplus ? (x <= 20.0f ? log1pf(expf(x)) : x) : x;
+        dl4[j] = del;
+        du4[j] = __fmul_rn(del, uu);
+        if (z_base) {
+          const float zz = Io<T>::load(z_raw[cc * kTile + t4 + j]);
+          g4[j] = __fdiv_rn(zz, __fadd_rn(1.0f, expf(-zz)));
+        } else {
+          g4[j] = 1.0f;
+        }
+      }
+      *reinterpret_cast<float4*>(dlt + cc * kTile + t4) = make_float4(dl4[0], dl4[1], dl4[2], dl4[3]);
+      *reinterpret_cast<float4*>(dus + cc * kTile + t4) = make_float4(du4[0], du4[1], du4[2], du4[3]);
+      *reinterpret_cast<float4*>(gs + cc * kTile + t4) = make_float4(g4[0], g4[1], g4[2], g4[3]);
+    }
+    if constexpr (!kConstBC && sizeof(T) != 4) {
+      const char* bc_raw = raw + 3 * ch * lay.raw_row;
+      float* bf = gs + ch * kTile;
+      float* cf = bf + kN * kPitch;
+      for (int e = tid; e < 2 * kN * kTile; e += nthreads) {
+        const int r = e / kTile;  // 0..31: B rows then C rows
+        const int k = e % kTile;
+        const float v = Io<T>::load(reinterpret_cast<const T*>(bc_raw + r * lay.raw_bc_row)[k]);
+        (r < kN ? bf + r * kPitch : cf + (r - kN) * kPitch)[k] = v;
+      }
+    }
+  };
 
+  // The pipeline: while tile k's recurrence runs, tile k + 1 is preprocessed (by the same warps, in the middle of
+  // the recurrence, so its long expf/log1pf/division chains fill the recurrence's idle issue slots) and tile k + 2
+  // is in flight. One barrier per tile. The preprocessing after the last tile reads a stage nothing wrote and
+  // writes one nothing reads; it is not skipped, so the unrolled tile stays one branch-free block.
   stage(0);
+  if (n_tiles > 1) {
+    stage(1);
+    cp_async_wait_all_but_one();
+  } else {
+    cp_async_wait_all();
+  }
+  __syncthreads();
+  preprocess(0);
   for (std::int64_t tile = 0; tile < n_tiles; ++tile) {
     const std::int64_t tile_start = tile * kTile;
     const int valid = static_cast<int>(p.len - tile_start < kTile ? p.len - tile_start : kTile);
-    const char* raw = smem + static_cast<int>(tile & 1) * lay.raw_bytes;
+    const char* raw = raw_stage(tile);
     const T* u_raw = reinterpret_cast<const T*>(raw);
-    cp_async_wait_all();
-    __syncthreads();  // tile visible to all; every thread is done with the previous tile
-    if (tile + 1 < n_tiles) stage(tile + 1);
+    const float* dlt = reinterpret_cast<const float*>(proc_stage(tile));
+    const float* dus = dlt + ch * kTile;
+    const float* gs = dus + ch * kTile;
+    cp_async_wait_all();  // tile + 1, the only stage in flight, has landed
+    __syncthreads();      // tile's processed stage and tile + 1's raw one visible to all; tile − 1 done everywhere
+    if (tile + 2 < n_tiles) stage(tile + 2);
 
-    // Per-(channel, token) work once per element: canonical steps 1-3 and the gate of step 8.
-    {
-      const T* dt_raw = reinterpret_cast<const T*>(raw + ch * lay.raw_row);
-      const T* z_raw = reinterpret_cast<const T*>(raw + 2 * ch * lay.raw_row);
-      for (int gi = tid; gi < ch * (kTile / 4); gi += nthreads) {
-        const int cc = gi / (kTile / 4);
-        const int t4 = (gi % (kTile / 4)) * 4;
-        const float bias = p.delta_bias ? p.delta_bias[d0 + cc] : 0.0f;
-        float dl4[4], du4[4], g4[4];
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-          const float uu = Io<T>::load(u_raw[cc * kTile + t4 + j]);
-          const float x = __fadd_rn(Io<T>::load(dt_raw[cc * kTile + t4 + j]), bias);
-          const float del = p.softplus ? (x <= 20.0f ? log1pf(expf(x)) : x) : x;
-          dl4[j] = del;
-          du4[j] = __fmul_rn(del, uu);
-          if (z_base) {
-            const float zz = Io<T>::load(z_raw[cc * kTile + t4 + j]);
-            g4[j] = __fdiv_rn(zz, __fadd_rn(1.0f, expf(-zz)));
-          } else {
-            g4[j] = 1.0f;
-          }
-        }
-        *reinterpret_cast<float4*>(dlt + cc * kTile + t4) = make_float4(dl4[0], dl4[1], dl4[2], dl4[3]);
-        *reinterpret_cast<float4*>(dus + cc * kTile + t4) = make_float4(du4[0], du4[1], du4[2], du4[3]);
-        *reinterpret_cast<float4*>(gs + cc * kTile + t4) = make_float4(g4[0], g4[1], g4[2], g4[3]);
-      }
-    }
     const float* bt = nullptr;
     const float* ct = nullptr;
     if constexpr (!kConstBC) {
-      const char* bc_raw = raw + 3 * ch * lay.raw_row;
       if constexpr (sizeof(T) == 4) {
-        bt = reinterpret_cast<const float*>(bc_raw);
-        ct = reinterpret_cast<const float*>(bc_raw + kN * lay.raw_bc_row);
+        bt = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row);
+        ct = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row + kN * lay.raw_bc_row);
       } else {
-        float* bf = reinterpret_cast<float*>(smem + lay.off_bf);
-        float* cf = reinterpret_cast<float*>(smem + lay.off_cf);
-        for (int i = tid; i < 2 * kN * kTile; i += nthreads) {
-          const int r = i / kTile;  // 0..31: B rows then C rows
-          const int k = i % kTile;
-          const float v = Io<T>::load(reinterpret_cast<const T*>(bc_raw + r * lay.raw_bc_row)[k]);
-          (r < kN ? bf + r * kPitch : cf + (r - kN) * kPitch)[k] = v;
-        }
-        bt = bf;
-        ct = cf;
+        bt = gs + ch * kTile;
+        ct = bt + kN * kPitch;
       }
     }
-    __syncthreads();  // processed tile ready
     if constexpr (kDependent) {
       if (tile == 0) {
         pdl_wait();
@@ -388,10 +419,14 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     // tile, a checkpoint to write) the masked path, which computes the same values in the same order.
     if (valid == kTile && (!p.ckpt || ends == 0)) {
 #pragma unroll
-      for (int k = 0; k < kTile / kSub; ++k) sub_block(std::false_type{}, k * kSub, kSub);
+      for (int k = 0; k < kTile / kSub; ++k) {
+        sub_block(std::false_type{}, k * kSub, kSub);
+        if (k == 1) preprocess(tile + 1);
+      }
     } else {
 #pragma unroll 1
       for (int s = 0; s < valid; s += kSub) sub_block(std::true_type{}, s, valid - s < kSub ? valid - s : kSub);
+      preprocess(tile + 1);
     }
     if (ends > 0 && p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, ends);
   }
