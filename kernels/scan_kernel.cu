@@ -58,14 +58,16 @@ struct Io<__nv_bfloat16> {
 constexpr int kRawStages = 3;
 struct Smem {
   int raw_row;     // bytes of one raw activation row (kTile elements)
-  int raw_bc_row;  // bytes of one raw B/C row
+  int raw_bc_row;  // bytes of one raw B/C row: fp32 rows are read by the recurrence (padded: conflict-free 16-byte
+                   // reads of 8 rows), 16-bit ones only by the widening (unpadded, so two 8-lane blocks of 32
+                   // channels still fit one SM)
   int raw_bytes;   // one raw stage: u, delta, z (CH rows each) + B, C (16 rows each)
   int proc_bytes;  // one processed stage: delta, delta·u, gate (CH fp32 rows each) + B, C widened to fp32 (16-bit I/O)
   int off_proc, total;
 
   __host__ __device__ Smem(int elem_bytes, bool const_bc, int ch) {
     raw_row = kTile * elem_bytes;
-    raw_bc_row = elem_bytes == 4 ? kPitch * 4 : (kTile + 8) * elem_bytes;
+    raw_bc_row = elem_bytes == 4 ? kPitch * 4 : kTile * elem_bytes;
     raw_bytes = 3 * ch * raw_row + (const_bc ? 0 : 2 * kN * raw_bc_row);
     const bool convert_bc = !const_bc && elem_bytes != 4;
     proc_bytes = 3 * ch * kTile * 4 + (convert_bc ? 2 * kN * kPitch * 4 : 0);
