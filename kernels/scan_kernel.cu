@@ -276,10 +276,11 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
     }
   };
 
-  // The pipeline: while tile k's recurrence runs, tile k + 1 is preprocessed (by the same warps, in the middle of
-  // the recurrence, so its long expf/log1pf/division chains fill the recurrence's idle issue slots) and tile k + 2
-  // is in flight. One barrier per tile. The preprocessing after the last tile reads a stage nothing wrote and
-  // writes one nothing reads; it is not skipped, so the unrolled tile stays one branch-free block.
+  // The pipeline: while tile k's recurrence runs, tile k + 1 is preprocessed (by the same warps, halfway through
+  // the recurrence, so its long expf/log1pf/division chains overlap the recurrence's instead of idling every warp
+  // at a barrier of their own) and tile k + 2 is in flight. One barrier per tile. The preprocessing after the last
+  // tile reads a stage nothing wrote and writes one nothing reads; it is not skipped, to keep the unrolled tile
+  // free of a branch on the tile index.
   stage(0);
   if (n_tiles > 1) {
     stage(1);
@@ -423,7 +424,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanPar
 #pragma unroll
       for (int k = 0; k < kTile / kSub; ++k) {
         sub_block(std::false_type{}, k * kSub, kSub);
-        if (k == 1) preprocess(tile + 1);
+        if (k == kTile / kSub / 2 - 1) preprocess(tile + 1);  // halfway: measured best of after sub-blocks 0, 1, 3-6
       }
     } else {
 #pragma unroll 1
