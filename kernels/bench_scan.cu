@@ -405,7 +405,8 @@ Json section_ch(cc::ScanRunner& runner) {
   struct S {
     std::int64_t b, d, l;
   };
-  std::vector<S> shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {1, 5120, 4096}, {8, 1536, 4096}, {1, 2048, 65536}};
+  std::vector<S> shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {1, 5120, 4096},
+                           {8, 1536, 4096}, {8, 5120, 4096}, {1, 2048, 65536}};
   if (g_quick) shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {8, 1536, 4096}};
   for (DType t : {DType::f32, DType::bf16}) {
     for (const S& s : shapes) {
