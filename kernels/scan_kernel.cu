@@ -1,7 +1,8 @@
 // The `seq` selective-scan kernel (KERNELS.md §7.3): 16 or 8 threads per (batch, channel) holding one or two of
 // its 16 states, CH channels per block, time tiles of kTile tokens staged in shared memory (three cp.async
-// stages, the next tile preprocessed during the current one's recurrence) independently of the chunk size, the recurrence in fully unrolled sub-blocks of kSub tokens, and the
-// canonical operation order of §1.3 so the output bits do not depend on how the sequence is chunked.
+// stages, the next tile preprocessed during the current one's recurrence) independently of the chunk size, the
+// recurrence in fully unrolled sub-blocks of kSub tokens, and the canonical operation order of §1.3 so the output
+// bits do not depend on how the sequence is chunked.
 //
 // Programmatic dependent launch (sm_90) between the chunk launches of the `launch` mode: a launch with
 // pdl_trigger lets its successor start at entry, and a dependent launch (pdl_dependent) stages and preprocesses
