@@ -142,9 +142,22 @@ __device__ __forceinline__ void stage_rows(char* dst, int dst_row, const T* base
   }
 }
 
+// Registers per thread for the 8-lane kernels, whose blocks share SMs (D 5120 at B 1: two blocks of 20 channels;
+// B 8: two of 32 in 16-bit). Each of the SM's four schedulers holds its warps' registers in its own 16 K, so w warps
+// per SM need at most 16384 / (ceil(w / 4) · 32) each: fp32 with variable B/C left to itself takes 195, two warps
+// per scheduler, and a second 5-warp block never fits (D 5120 L 4096: 511 µs, 331 µs at 168); 16-bit and constant
+// B/C keep the 128 that two 8-warp blocks per SM need. 16-lane blocks run one per SM: no cap.
+template <typename T, bool kConstBC, int kLanes>
+constexpr int scan_max_registers() {
+  if constexpr (kLanes == 16) return 255;
+  if constexpr (sizeof(T) == 4 && !kConstBC) return 168;  // 12 warps per SM
+  return 128;                                               // 16 warps per SM
+}
+
 // kDependent: launched with programmatic dependent launch right after the launch whose h_out is this h_in.
 template <typename T, bool kConstBC, int kLanes, bool kDependent>
-__global__ void __launch_bounds__(kScanMaxThreads) seq_scan_kernel(const ScanParams p) {
+__global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, kConstBC, kLanes>()))
+    seq_scan_kernel(const ScanParams p) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
   if (p.pdl_trigger) pdl_trigger();
   extern __shared__ __align__(16) char smem[];
