@@ -405,8 +405,8 @@ Json section_ch(cc::ScanRunner& runner) {
   struct S {
     std::int64_t b, d, l;
   };
-  std::vector<S> shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {1, 5120, 4096},
-                           {8, 1536, 4096}, {8, 5120, 4096}, {1, 2048, 65536}};
+  std::vector<S> shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {1, 5120, 4096}, {8, 1536, 4096},
+                           {8, 2560, 4096}, {8, 5120, 4096}, {1, 2048, 65536}};
   if (g_quick) shapes = {{1, 1536, 4096}, {1, 2048, 4096}, {8, 1536, 4096}};
   for (DType t : {DType::f32, DType::bf16}) {
     for (const S& s : shapes) {
@@ -423,12 +423,13 @@ Json section_ch(cc::ScanRunner& runner) {
         j["lanes"] = lanes;
         j["channels_per_block"] = ch;
         j["blocks"] = s.b * (s.d / ch);
+        j["blocks_per_sm"] = cc::seq_scan_blocks_per_sm(cc::io_type(t), false, lanes, ch);
         j["heuristic_choice"] = ch == chosen && lanes == chosen_lanes;
         j["time"] = tm.json();
         add_throughput(j, pr, tm.batch_s);
-        std::printf("ch   %-4s B=%ld D=%5ld L=%6ld lanes=%2d ch=%2d blocks=%5ld %9.1f us%s\n", dtype_name(t).c_str(),
-                    static_cast<long>(s.b), static_cast<long>(s.d), static_cast<long>(s.l), lanes, ch,
-                    static_cast<long>(s.b * (s.d / ch)), tm.batch_s * 1e6,
+        std::printf("ch   %-4s B=%ld D=%5ld L=%6ld lanes=%2d ch=%2d blocks=%5ld per SM=%d %9.1f us%s\n",
+                    dtype_name(t).c_str(), static_cast<long>(s.b), static_cast<long>(s.d), static_cast<long>(s.l),
+                    lanes, ch, static_cast<long>(s.b * (s.d / ch)), j["blocks_per_sm"].get<int>(), tm.batch_s * 1e6,
                     ch == chosen && lanes == chosen_lanes ? "  <- heuristic" : "");
         rows.push_back(j);
       }

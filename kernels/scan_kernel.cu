@@ -512,6 +512,11 @@ void prepare_kernel() {
                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                              Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
         "cudaFuncSetAttribute(seq_scan_kernel)");
+  // All of the SM's L1/shared storage as shared memory: the kernel reads global memory through cp.async (L2)
+  // only, and two 115712-byte blocks must fit an SM. The occupancy query honours this preference.
+  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes, kDependent>,
+                             cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared),
+        "cudaFuncSetAttribute(seq_scan_kernel carveout)");
   prepared.insert(device);
 }
 
@@ -561,6 +566,18 @@ auto dispatch(IoType io, bool const_bc, int lanes, F&& f) {
 void prepare_seq_scan(IoType io, bool const_bc, int lanes) {
   // [&]: a capture default keeps the lambda from having a function-pointer conversion (nvcc warning 445).
   dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() { prepare_typed<T, kC, kL>(); });
+}
+
+int seq_scan_blocks_per_sm(IoType io, bool const_bc, int lanes, int channels_per_block) {
+  return dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() {
+    prepare_kernel<T, kC, kL, false>();
+    int blocks = 0;
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, seq_scan_kernel<T, kC, kL, false>,
+                                                        channels_per_block * kL,
+                                                        Smem(sizeof(T), kC, channels_per_block).total),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor(seq_scan_kernel)");
+    return blocks;
+  });
 }
 
 void launch_seq_scan(IoType io, const ScanParams& p, cudaStream_t stream) {

@@ -15,10 +15,6 @@ using scan::ChunkConfig;
 using scan::ChunkMode;
 using scan::ScanProblem;
 
-namespace {
-
-}  // namespace
-
 IoType io_type(DType dtype) {
   switch (dtype) {
     case DType::f32: return IoType::f32;
@@ -79,27 +75,32 @@ int ScanRunner::channels_per_block(const ScanProblem& p) const {
     return ch >= 1 && (ch * ln) % 32 == 0 && ch * ln <= kScanMaxThreads && p.dim % ch == 0 && per_group % ch == 0;
   };
   if (ch_override_ > 0) return valid(ch_override_) ? ch_override_ : 0;
-  // Counting one block per SM at a time (x = blocks / SMs waves), the idle tail of the last wave is a share
-  // (ceil(x) − x) / ceil(x) of the launch. Among the CH that cover at least 90 % of the SMs, take the most channels
-  // whose tail share is at most 5 %, else the smallest share. Measured on an H200 (kernels/NOTES.md): with many
-  // waves a few channels per block leave a smaller tail but lose more to per-block staging (bf16 B 8 D 5120
-  // L 4096: 3576 us at CH 8, 2153 us at CH 32).
+  // The launch lasts as long as its busiest SM, which runs n = ceil(blocks / SMs) blocks, `fits` at a time (the
+  // occupancy: registers, shared memory). The kernel is latency-bound, so an SM's throughput grows with its
+  // resident warps, less than linearly: a round of m blocks of w warps takes m·CH / (m·w)^0.6 (the exponent fits
+  // 0.5–0.7 equally well on H200 sweeps of this kernel, kernels/NOTES.md: the choice is best or within 2.6 % of it
+  // at all 14 swept shapes; fp32 B 8 D 5120 L 4096 2480 us at CH 20, two blocks per SM, against 2809 us at CH 32).
+  // Take the CH with the shortest busiest SM, then the most channels per block.
+  const IoType io = io_type(p.io_dtype);
+  auto round_time = [&](std::int64_t blocks_at_once, int ch) {
+    const double warps = static_cast<double>(blocks_at_once * ch * ln) / 32.0;
+    return static_cast<double>(blocks_at_once * ch) / std::pow(warps, 0.6);
+  };
   int best = 0;
-  double best_share = 2.0;
-  int most_blocks_ch = 0;
+  double best_time = 0.0;
   for (int ch = kScanMaxThreads / ln; ch >= 1; --ch) {
     if (!valid(ch)) continue;
-    most_blocks_ch = ch;
-    const double x = static_cast<double>(p.batch * (p.dim / ch)) / sm_count_;
-    if (x < 0.9) continue;
-    const double share = (std::ceil(x) - x) / std::ceil(x);
-    if (share <= 0.05) return ch;
-    if (share < best_share) {
+    const std::int64_t fits = seq_scan_blocks_per_sm(io, const_bc(p), ln, ch);
+    if (fits == 0) continue;
+    const std::int64_t per_sm = (p.batch * (p.dim / ch) + sm_count_ - 1) / sm_count_;
+    const double time = static_cast<double>(per_sm / fits) * round_time(fits, ch) +
+                        (per_sm % fits != 0 ? round_time(per_sm % fits, ch) : 0.0);
+    if (best == 0 || time < best_time * (1.0 - 1e-9)) {
       best = ch;
-      best_share = share;
+      best_time = time;
     }
   }
-  return best > 0 ? best : most_blocks_ch;
+  return best;
 }
 
 std::string ScanRunner::unsupported_reason(const ScanProblem& p, const ChunkConfig& chunk) const {
