@@ -482,7 +482,8 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
 #pragma unroll
       for (int k = 0; k < kTile / kSub; ++k) {
         sub_block(std::false_type{}, k * kSub, kSub);
-        if (k == kTile / kSub / 2 - 1) preprocess(tile + 1, slot1);  // halfway: measured best of after sub-blocks 0, 1, 3-6
+        // Halfway: measured best of after sub-blocks 0, 1, 3-6.
+        if (k == kTile / kSub / 2 - 1) preprocess(tile + 1, slot1);
       }
     } else {
 #pragma unroll 1
