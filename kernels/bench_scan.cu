@@ -197,6 +197,7 @@ struct Timing {
 };
 
 bool g_quick = false;
+std::vector<std::int64_t> g_launch_chunks = {32, 64, 128, 256, 512, 1024, 2048, 4096};  // Q of section `launch`
 
 // `enqueue` issues one repetition of the work on the backend stream.
 Timing measure(const std::function<void()>& enqueue, bool cold) {
@@ -506,7 +507,7 @@ Json section_launch(cc::ScanRunner& runner) {
     cc::synchronize();
     std::vector<float> h_single(static_cast<std::size_t>(s.d * 16));
     pr.hT.download(h_single.data(), h_single.size() * sizeof(float));
-    for (std::int64_t q : {32, 64, 128, 256, 512, 1024, 2048, 4096}) {
+    for (std::int64_t q : g_launch_chunks) {
       const auto plan = runner.plan(pr.p, cfg(ChunkMode::launch, q), q);
       std::vector<cc::ScanParams> serial = plan;
       for (cc::ScanParams& k : serial) k.pdl_trigger = k.pdl_dependent = false;
@@ -876,12 +877,17 @@ int main(int argc, char** argv) {
       sections = {"stats_timing"};
     } else if (a == "--quick") {
       g_quick = true;
+    } else if (a == "--launch-chunks" && i + 1 < argc) {
+      g_launch_chunks.clear();
+      std::stringstream ss(argv[++i]);
+      for (std::string q; std::getline(ss, q, ',');) g_launch_chunks.push_back(std::stoll(q));
     } else if (a == "--sections" && i + 1 < argc) {
       sections.clear();
       std::stringstream ss(argv[++i]);
       for (std::string s; std::getline(ss, s, ',');) sections.insert(s);
     } else {
       std::cerr << "usage: corey_bench_scan --out FILE [--sections grid,ch,q,launch,table1,stats] [--quick]\n"
+                   "                        [--launch-chunks Q1,Q2,...]   (Q of section launch)\n"
                    "       corey_bench_scan --stats --out FILE   (statistics timing and device-vs-CPU checks)\n"
                    "       corey_bench_scan --profile B,D,L,dtype[,channels_per_block]\n";
       return 2;
