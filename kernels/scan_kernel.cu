@@ -5,11 +5,12 @@
 // bits do not depend on how the sequence is chunked.
 //
 // Programmatic dependent launch (sm_90) between the chunk launches of the `launch` mode: a launch with
-// pdl_trigger lets its successor start at entry, and a dependent launch (pdl_dependent) stages and preprocesses
-// its first tile before it waits for its predecessor (griddepcontrol.wait returns once the predecessor has
-// completed and its writes are visible). Only then does it read Q from memory and h_in, and it writes global
-// memory only after that, so the ping-pong WAR hazard (chunk k+1 writes the buffer chunk k reads) cannot occur
-// whatever the trigger point: the trigger only lets the successor's prologue run early.
+// pdl_trigger lets its successor start at entry, and every launch stages and preprocesses its first tile before
+// griddepcontrol.wait (which returns at once unless the launch is a programmatic dependent, and otherwise once
+// the predecessor has completed and its writes are visible). Only then does it read Q from memory and h_in, and
+// it writes global memory only after that, so the ping-pong WAR hazard (chunk k+1 writes the buffer chunk k
+// reads) cannot occur whatever the trigger point: the trigger only lets the successor's prologue run early. One
+// kernel serves both, so a chunk of `launch` runs the same code as `single`.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -154,8 +155,7 @@ constexpr int scan_max_registers() {
   return 128;                                               // 16 warps per SM
 }
 
-// kDependent: launched with programmatic dependent launch right after the launch whose h_out is this h_in.
-template <typename T, bool kConstBC, int kLanes, bool kDependent>
+template <typename T, bool kConstBC, int kLanes>
 __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, kConstBC, kLanes>()))
     seq_scan_kernel(const ScanParams p) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
@@ -173,22 +173,6 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   const int d = d0 + c;
   const int grp = d0 / (p.dim / p.groups);
 
-  // What an earlier launch may write: Q from memory and the incoming state; everything this launch writes comes
-  // after them. A dependent launch reads them once its predecessor has completed, at L2 (.cg): this SM's L1 may
-  // still hold a line of the buffer from a chunk that read it before the predecessor overwrote it.
-  // next_end: the first multiple of q after the tokens done, advanced per tile by additions (three 64-bit
-  // divisions per tile instead cost a 1008-token scan 3 µs of 57).
-  std::int64_t q = 0, local_chunks = 0, n_chunks = 0, next_end = 0;
-  auto load_q = [&] {
-    q = p.q_ptr ? static_cast<std::int64_t>(kDependent ? __ldcg(p.q_ptr) : *p.q_ptr) : p.q;
-    if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
-    if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
-    local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
-    n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
-    next_end = q;
-  };
-  if constexpr (!kDependent) load_q();
-
   const std::int64_t row = static_cast<std::int64_t>(b) * p.dim + d;
   float a2[kS], h[kS], b_const[kS], c_const[kS];
 #pragma unroll
@@ -197,7 +181,6 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     b_const[k] = c_const[k] = 0.0f;
     const float a_raw = p.A[static_cast<std::int64_t>(d) * kN + n];
     a2[k] = __fmul_rn(p.a_is_log ? -expf(a_raw) : a_raw, kLog2e);
-    h[k] = !kDependent && p.h_in ? p.h_in[row * kN + n] : 0.0f;  // a dependent launch loads it after the wait
     if constexpr (kConstBC) {
       const int g = d / (p.dim / p.groups);
       b_const[k] = Io<T>::load(static_cast<const T*>(p.B)[b * p.B_sb + g * p.B_sg + n * p.B_sn]);
@@ -346,6 +329,20 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   }
   __syncthreads();
   preprocess(0, 0);
+
+  // What an earlier launch may write: Q from memory and the incoming state; everything this launch writes comes
+  // after them. Read at L2 (.cg): this SM's L1 may still hold a line of the ping-pong buffer from a chunk that
+  // read it before the predecessor overwrote it. next_end: the first multiple of q after the tokens done,
+  // advanced per tile by additions (three 64-bit divisions per tile instead cost a 1008-token scan 3 µs of 57).
+  pdl_wait();
+  std::int64_t q = p.q_ptr ? static_cast<std::int64_t>(__ldcg(p.q_ptr)) : p.q;
+  if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
+  if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
+  const std::int64_t local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
+  const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
+  std::int64_t next_end = q;
+#pragma unroll
+  for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
   int slot = 0;
   for (std::int64_t tile = 0; tile < n_tiles; ++tile, slot = next_slot(slot)) {
     const int slot1 = next_slot(slot), slot2 = next_slot(slot1);
@@ -371,15 +368,6 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
         ct = bt + kN * kPitch;
       }
     }
-    if constexpr (kDependent) {
-      if (tile == 0) {
-        pdl_wait();
-        load_q();
-#pragma unroll
-        for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
-      }
-    }
-
     const float* dl_row = dlt + c * kTile;
     const float* du_row = dus + c * kTile;
     const std::int64_t tile_end = tile_start + valid;
@@ -500,7 +488,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     atomicAdd(p.tokens_counter, static_cast<unsigned long long>(p.len));
 }
 
-template <typename T, bool kConstBC, int kLanes, bool kDependent>
+template <typename T, bool kConstBC, int kLanes>
 void prepare_kernel() {
   // The attribute belongs to the calling thread's current device, and `--devices` workers drive several.
   static std::mutex mutex;
@@ -509,22 +497,16 @@ void prepare_kernel() {
   check(cudaGetDevice(&device), "cudaGetDevice");
   std::lock_guard lock(mutex);
   if (prepared.count(device) != 0) return;
-  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes, kDependent>,
+  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>,
                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                              Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
         "cudaFuncSetAttribute(seq_scan_kernel)");
   // All of the SM's L1/shared storage as shared memory: the kernel reads global memory through cp.async (L2)
   // only, and two 115712-byte blocks must fit an SM. The occupancy query honours this preference.
-  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes, kDependent>,
+  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>,
                              cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared),
         "cudaFuncSetAttribute(seq_scan_kernel carveout)");
   prepared.insert(device);
-}
-
-template <typename T, bool kConstBC, int kLanes>
-void prepare_typed() {
-  prepare_kernel<T, kConstBC, kLanes, false>();
-  prepare_kernel<T, kConstBC, kLanes, true>();
 }
 
 template <typename T, bool kConstBC, int kLanes>
@@ -532,14 +514,13 @@ void launch_typed(const ScanParams& p, cudaStream_t stream) {
   const Smem lay(sizeof(T), kConstBC, p.channels_per_block);
   const unsigned blocks = static_cast<unsigned>(p.batch) * static_cast<unsigned>(p.dim / p.channels_per_block);
   const unsigned threads = static_cast<unsigned>(p.channels_per_block * kLanes);
+  prepare_kernel<T, kConstBC, kLanes>();
   if (!p.pdl_dependent) {
-    prepare_kernel<T, kConstBC, kLanes, false>();
-    seq_scan_kernel<T, kConstBC, kLanes, false><<<blocks, threads, lay.total, stream>>>(p);
+    seq_scan_kernel<T, kConstBC, kLanes><<<blocks, threads, lay.total, stream>>>(p);
     check(cudaGetLastError(), "seq_scan_kernel launch");
     return;
   }
-  prepare_kernel<T, kConstBC, kLanes, true>();
-  launch_pdl(seq_scan_kernel<T, kConstBC, kLanes, true>, blocks, threads, static_cast<std::size_t>(lay.total), stream,
+  launch_pdl(seq_scan_kernel<T, kConstBC, kLanes>, blocks, threads, static_cast<std::size_t>(lay.total), stream,
              "seq_scan_kernel launch (dependent)", p);
 }
 
@@ -566,14 +547,14 @@ auto dispatch(IoType io, bool const_bc, int lanes, F&& f) {
 
 void prepare_seq_scan(IoType io, bool const_bc, int lanes) {
   // [&]: a capture default keeps the lambda from having a function-pointer conversion (nvcc warning 445).
-  dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() { prepare_typed<T, kC, kL>(); });
+  dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() { prepare_kernel<T, kC, kL>(); });
 }
 
 int seq_scan_blocks_per_sm(IoType io, bool const_bc, int lanes, int channels_per_block) {
   return dispatch(io, const_bc, lanes, [&]<typename T, bool kC, int kL>() {
-    prepare_kernel<T, kC, kL, false>();
+    prepare_kernel<T, kC, kL>();
     int blocks = 0;
-    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, seq_scan_kernel<T, kC, kL, false>,
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, seq_scan_kernel<T, kC, kL>,
                                                         channels_per_block * kL,
                                                         Smem(sizeof(T), kC, channels_per_block).total),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor(seq_scan_kernel)");
