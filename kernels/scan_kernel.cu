@@ -24,6 +24,7 @@
 #include "cuda_check.hpp"
 #include "programmatic_launch.cuh"
 #include "scan_kernel.hpp"
+#include "scan_math.cuh"
 
 namespace corey::cuda {
 namespace {
@@ -77,12 +78,6 @@ struct Smem {
     total = off_proc + 2 * proc_bytes;
   }
 };
-
-__device__ __forceinline__ float ex2_approx(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  return y;
-}
 
 // Stores without a branch (a divergent `if` would split the unrolled tile into basic blocks).
 __device__ __forceinline__ void store_if(float* ptr, float v, bool pred) {
@@ -282,12 +277,12 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       for (int j = 0; j < 4; ++j) {
         const float uu = Io<T>::load(u_raw[cc * kTile + t4 + j]);
         const float x = __fadd_rn(Io<T>::load(dt_raw[cc * kTile + t4 + j]), bias_g[i]);
-        const float del = p.softplus ? (x <= 20.0f ? log1pf(expf(x)) : x) : x;
+        const float del = p.softplus ? softplus_f32(x) : x;
         dl4[j] = del;
         du4[j] = __fmul_rn(del, uu);
         if (z_base) {
           const float zz = Io<T>::load(z_raw[cc * kTile + t4 + j]);
-          g4[j] = __fdiv_rn(zz, __fadd_rn(1.0f, expf(-zz)));
+          g4[j] = gate_f32(zz);
         } else {
           g4[j] = 1.0f;
         }
@@ -316,7 +311,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   };
 
   // The pipeline: while tile k's recurrence runs, tile k + 1 is preprocessed (by the same warps, halfway through
-  // the recurrence, so its long expf/log1pf/division chains overlap the recurrence's instead of idling every warp
+  // the recurrence, so its softplus and gate chains overlap the recurrence's instead of idling every warp
   // at a barrier of their own) and tile k + 2 is in flight. One barrier per tile. The preprocessing after the last
   // tile reads a stage nothing wrote and writes one nothing reads; it is not skipped, to keep the unrolled tile
   // free of a branch on the tile index.

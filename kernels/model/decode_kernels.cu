@@ -6,6 +6,7 @@
 #include "cuda_check.hpp"
 #include "model_device.cuh"
 #include "programmatic_launch.cuh"
+#include "scan_math.cuh"
 
 namespace corey::cuda {
 namespace {
@@ -19,12 +20,6 @@ constexpr int kOutProjWarps = 4;  // rows per out_proj block
 constexpr int kHeadWarps = 8;
 constexpr int kHeadRows = 2;      // head rows per warp
 constexpr int kDtPerLane = 4;     // dt_proj weights per lane held in registers (R <= 64); the rest are read late
-
-__device__ __forceinline__ float ex2_approx(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  return y;
-}
 
 // Activations and states written by earlier kernels are read at L2 (.cg): kernels overlap under programmatic
 // launch, so an SM's L1 may still hold a line of an earlier layer's or token's value.
@@ -265,7 +260,7 @@ __global__ void __launch_bounds__(256) ssm_step_kernel(const SsmArgs a) {
   dt = round_to<T>(dt);
   // KERNELS.md §1.3 steps 2-8, as the `seq` scan does them.
   const float x = __fadd_rn(dt, dt_bias);
-  const float delta = x <= 20.0f ? log1pf(expf(x)) : x;
+  const float delta = softplus_f32(x);
   const float du = __fmul_rn(delta, uu);
   const float da = ex2_approx(__fmul_rn(delta, a2));
   const float h = __fmaf_rn(da, h_prev, __fmul_rn(du, xd[a.R + n]));
@@ -273,7 +268,7 @@ __global__ void __launch_bounds__(256) ssm_step_kernel(const SsmArgs a) {
 #pragma unroll
   for (int o = 8; o > 0; o >>= 1) y = __fadd_rn(y, __shfl_xor_sync(0xffffffffu, y, o));
   y = __fmaf_rn(d_skip, uu, y);
-  const float out = __fmul_rn(y, __fdiv_rn(zz, __fadd_rn(1.0f, expf(-zz))));
+  const float out = __fmul_rn(y, gate_f32(zz));
   if (!valid) return;
   *hp = h;
   if (n == 0) static_cast<T*>(a.y)[d] = from_f32<T>(out);

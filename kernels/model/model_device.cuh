@@ -1,5 +1,5 @@
-// Device helpers shared by the model kernels: element conversion, reductions and the exact SiLU/softplus of
-// KERNELS.md §1.3 (precise expf/log1pf/division; the file is compiled without --use_fast_math).
+// Device helpers shared by the model kernels: element conversion, reductions and the conv's exact SiLU (precise
+// expf and division; the file is compiled without --use_fast_math).
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -34,7 +34,7 @@ __device__ __forceinline__ __nv_bfloat16 from_f32<__nv_bfloat16>(float x) { retu
 template <typename T>
 __device__ __forceinline__ float round_to(float x) { return to_f32<T>(from_f32<T>(x)); }
 
-// v / (1 + exp(-v)), as the CPU runner and the scan's gate compute it.
+// v / (1 + exp(-v)), as the CPU runner computes it (the conv's SiLU; the scan's gate is gate_f32).
 __device__ __forceinline__ float silu(float v) { return __fdiv_rn(v, __fadd_rn(1.0f, expf(-v))); }
 
 __device__ __forceinline__ float warp_sum(float v) {

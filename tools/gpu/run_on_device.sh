@@ -6,8 +6,8 @@
 #                              [--ncu B,D,L,dtype[,channels]]...   (Nsight Compute on one scan launch each)
 #
 # Without --prebuilt it configures and builds `build-gpu` (needs the project's Debian dependencies, see the
-# top-level CMakeLists.txt). DIR holds test_gpu_scan, test_gpu_stats, corey_bench_scan and optionally lib/
-# (e.g. the libstdc++ they were linked against).
+# top-level CMakeLists.txt). DIR holds test_gpu_scan, test_gpu_stats, test_gpu_scan_math, corey_bench_scan and
+# optionally lib/ (e.g. the libstdc++ they were linked against).
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT"
@@ -39,17 +39,19 @@ done
 if [ -n "$prebuilt" ]; then
   BIN=$prebuilt
   [ -d "$BIN/lib" ] && export LD_LIBRARY_PATH="$(cd "$BIN/lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  SCAN=$BIN/test_gpu_scan STATS=$BIN/test_gpu_stats BENCH=$BIN/corey_bench_scan
+  SCAN=$BIN/test_gpu_scan STATS=$BIN/test_gpu_stats MATH=$BIN/test_gpu_scan_math BENCH=$BIN/corey_bench_scan
 else
   cmake -B build-gpu -G Ninja -DCOREY_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 > "$OUT/build.log" 2>&1 &&
     cmake --build build-gpu -j16 >> "$OUT/build.log" 2>&1 || { echo "build failed"; tail -40 "$OUT/build.log"; exit 1; }
-  SCAN=build-gpu/tests/gpu/test_gpu_scan STATS=build-gpu/tests/gpu/test_gpu_stats BENCH=build-gpu/kernels/corey_bench_scan
+  SCAN=build-gpu/tests/gpu/test_gpu_scan STATS=build-gpu/tests/gpu/test_gpu_stats
+  MATH=build-gpu/tests/gpu/test_gpu_scan_math BENCH=build-gpu/kernels/corey_bench_scan
 fi
 
 status=0
 echo "== gpu tests"
 timeout 120 "$SCAN" > "$OUT/tests.log" 2>&1 || status=1
 timeout 60 "$STATS" >> "$OUT/tests.log" 2>&1 || status=1
+timeout 60 "$MATH" >> "$OUT/tests.log" 2>&1 || status=1
 grep -E "passed|failed|FAILED|skipped" "$OUT/tests.log" | tail -8
 
 if [ $skip_bench = 0 ]; then
