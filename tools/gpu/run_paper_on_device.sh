@@ -29,7 +29,8 @@ for arg in "$@"; do
       start=$SECONDS
       for t in "$BIN"/test_gpu_*; do
         COREY_TEST_DATA_DIR="$PWD/tests/data" timeout 150 "$t" > "$runs/$(basename "$t").log" 2>&1
-        echo "$(basename "$t") rc=$? ($((SECONDS - start)) s)" >> "$log"
+        rc=$?  # before the command substitution below, which would reset $?
+        echo "$(basename "$t") rc=$rc ($((SECONDS - start)) s)" >> "$log"
       done ;;
     --model-bench)
       timeout 120 "$BIN/corey_bench_model" --out "$runs/model_bench.json" > "$runs/model_bench.log" 2>&1
