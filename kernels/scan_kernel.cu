@@ -336,6 +336,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   const std::int64_t local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
   const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
   std::int64_t next_end = q;
+  int chunks_done = 0;  // chunk ends passed, added to the honour report's counter once at the end
 #pragma unroll
   for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
   int slot = 0;
@@ -473,8 +474,10 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       for (int s = 0; s < valid; s += kSub) sub_block(std::true_type{}, s, valid - s < kSub ? valid - s : kSub);
       preprocess(tile + 1, slot1);
     }
-    if (ends > 0 && p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, ends);
+    chunks_done += ends;
   }
+  // One atomic per block and launch: one per tile cost Q = 32 about 2 % of a D 1536 scan.
+  if (p.chunk_counter && tid == 0 && chunks_done > 0) atomicAdd(p.chunk_counter, chunks_done);
   if (p.h_out) {
 #pragma unroll
     for (int k = 0; k < kS; ++k) p.h_out[row * kN + l + kLanes * k] = h[k];
