@@ -476,7 +476,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     }
     chunks_done += ends;
   }
-  // One atomic per block and launch: one per tile cost Q = 32 about 2 % of a D 1536 scan.
+  // One atomic per block and launch: one per tile, in a branch inside the tile loop, cost 2 to 3 % (single too).
   if (p.chunk_counter && tid == 0 && chunks_done > 0) atomicAdd(p.chunk_counter, chunks_done);
   if (p.h_out) {
 #pragma unroll
