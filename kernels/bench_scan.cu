@@ -861,6 +861,13 @@ Json section_stats_timing(cc::ScanRunner& runner) {
   return out;
 }
 
+std::vector<std::string> split_commas(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');) items.push_back(item);
+  return items;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -879,12 +886,10 @@ int main(int argc, char** argv) {
       g_quick = true;
     } else if (a == "--launch-chunks" && i + 1 < argc) {
       g_launch_chunks.clear();
-      std::stringstream ss(argv[++i]);
-      for (std::string q; std::getline(ss, q, ',');) g_launch_chunks.push_back(std::stoll(q));
+      for (const std::string& q : split_commas(argv[++i])) g_launch_chunks.push_back(std::stoll(q));
     } else if (a == "--sections" && i + 1 < argc) {
-      sections.clear();
-      std::stringstream ss(argv[++i]);
-      for (std::string s; std::getline(ss, s, ',');) sections.insert(s);
+      const std::vector<std::string> names = split_commas(argv[++i]);
+      sections = std::set<std::string>(names.begin(), names.end());
     } else {
       std::cerr << "usage: corey_bench_scan --out FILE [--sections grid,ch,q,launch,table1,stats] [--quick]\n"
                    "                        [--launch-chunks Q1,Q2,...]   (Q of section launch)\n"
