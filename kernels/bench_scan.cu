@@ -31,6 +31,7 @@
 #include "scan/oracle_scan.hpp"
 #include "scan_kernel.hpp"
 #include "scan_runner.hpp"
+#include "stats_kernel.hpp"
 
 namespace cc = corey::cuda;
 using corey::DType;
@@ -596,13 +597,30 @@ Json section_table1(cc::ScanRunner& runner) {
   return rows;
 }
 
-// Device statistics + chunk choice ahead of a D = 2048, L = 4096 scan that reads Q from device memory.
+// Device statistics + chunk choice ahead of a D = 2048, L = 4096 scan that reads Q from device memory. Rows:
+// the estimator at stride 1 and 8 (the grid path: the sample exceeds one cluster), and at stride 256 (16
+// sampled tokens per channel, 32768 values) on the grid path, on the one-cluster path, and on the cluster path
+// with the scan launched as its programmatic dependent (the scan stages and preprocesses its first tile while
+// the statistic runs, then waits for it and reads Q).
 Json section_stats(cc::ScanRunner& runner) {
+  using corey::entropy::Estimator;
   Json rows = Json::array();
   auto stats = cc::make_stats_op(0);
   cc::DeviceBuffer hq(8);
   float* h_dev = static_cast<float*>(hq.data());
   std::int32_t* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
+  const std::int64_t cluster_limit = cc::stats_cluster_max_samples();
+  struct Row {
+    Estimator est;
+    std::int64_t stride;
+    bool cluster;       // the one-cluster path allowed
+    bool programmatic;  // the scan launched as a programmatic dependent of the statistic
+  };
+  const Row rows_wanted[] = {{Estimator::hist, 1, true, false},           {Estimator::hist, 8, true, false},
+                             {Estimator::variance_proxy, 1, true, false}, {Estimator::variance_proxy, 8, true, false},
+                             {Estimator::hist, 256, false, false},        {Estimator::hist, 256, true, false},
+                             {Estimator::hist, 256, true, true},          {Estimator::cheap_proxy, 256, true, true},
+                             {Estimator::variance_proxy, 256, true, true}};
   for (DType t : {DType::f32, DType::bf16}) {
     Problem pr(1, 2048, 4096, t, false, true);
     const auto view = corey::entropy::contiguous_view(pr.u.data(), t, 1, 2048, 4096);
@@ -611,35 +629,53 @@ Json section_stats(cc::ScanRunner& runner) {
     routed.mode = ChunkMode::inkernel;
     routed.chunk_ptr = q_dev;
     const auto routed_plan = runner.plan(pr.p, routed, 0);
+    auto dependent_plan = routed_plan;
+    for (cc::ScanParams& k : dependent_plan) k.pdl_dependent = true;
     const Timing ts = measure([&] { launch_plan(scan_plan, t); }, true);
-    for (auto est : {corey::entropy::Estimator::hist, corey::entropy::Estimator::variance_proxy}) {
-      for (std::int64_t stride : {1, 8}) {
-        corey::entropy::Statistic st;
-        st.estimator = est;
-        st.stride = stride;
-        corey::entropy::ChunkRule rule;
-        const Timing tst = measure([&] { stats->choose_chunk_into(view, st, rule, h_dev, q_dev); }, true);
-        const Timing tall = measure(
-            [&] {
-              stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
-              launch_plan(routed_plan, t);
-            },
-            true);
-        Json j = point_header(pr);
-        j["estimator"] = std::string(corey::entropy::to_string(est));
-        j["stride"] = stride;
-        j["scan_time"] = ts.json();
-        j["stats_time"] = tst.json();
-        j["stats_then_scan_time"] = tall.json();
-        j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
-        j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
-        std::printf("stat %-4s %-15s s=%ld scan %8.1f us stats %7.1f us stats+scan %8.1f us  overhead %+5.1f%% (cold %+5.1f%%)\n",
-                    dtype_name(t).c_str(), corey::entropy::to_string(est).data(), static_cast<long>(stride),
-                    ts.batch_s * 1e6, tst.batch_s * 1e6, tall.batch_s * 1e6, j["overhead_pct"].get<double>(),
-                    j["overhead_cold_pct"].get<double>());
-        rows.push_back(j);
-      }
+    // The routed scan alone, Q already in memory: what reading Q from device memory costs by itself.
+    stats->choose_chunk_into(view, corey::entropy::Statistic{}, corey::entropy::ChunkRule{}, h_dev, q_dev);
+    const Timing tr = measure([&] { launch_plan(routed_plan, t); }, true);
+    std::printf("stat %-4s scan Q 256 %8.1f us, scan reading Q from memory %8.1f us\n", dtype_name(t).c_str(),
+                ts.batch_s * 1e6, tr.batch_s * 1e6);
+    for (const Row& row : rows_wanted) {
+      corey::entropy::Statistic st;
+      st.estimator = row.est;
+      st.stride = row.stride;
+      corey::entropy::ChunkRule rule;
+      stats->set_cluster_max_samples(row.cluster ? cluster_limit : 0);
+      const std::int64_t samples = 2048 * ((4096 + row.stride - 1) / row.stride);
+      const bool on_cluster = row.cluster && samples <= cluster_limit;
+      stats->set_timing(false);  // measure's events bracket each repetition; none may sit between the two kernels
+      const Timing tst = measure([&] { stats->choose_chunk_into(view, st, rule, h_dev, q_dev); }, true);
+      const Timing tall = measure(
+          [&] {
+            stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
+            launch_plan(row.programmatic ? dependent_plan : routed_plan, t);
+          },
+          true);
+      stats->set_timing(true);
+      Json j = point_header(pr);
+      j["estimator"] = std::string(corey::entropy::to_string(row.est));
+      j["stride"] = row.stride;
+      j["samples"] = samples;
+      j["path"] = on_cluster ? "cluster" : "grid";
+      j["scan_launch"] = row.programmatic ? "programmatic" : "after";
+      j["scan_time"] = ts.json();
+      j["routed_scan_time"] = tr.json();
+      j["stats_time"] = tst.json();
+      j["stats_then_scan_time"] = tall.json();
+      j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
+      j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
+      std::printf("stat %-4s %-15s s=%-3ld %-7s %-12s scan %8.1f us stats %7.1f us stats+scan %8.1f us  "
+                  "overhead %+5.1f%% (cold %+5.1f%%)\n",
+                  dtype_name(t).c_str(), corey::entropy::to_string(row.est).data(), static_cast<long>(row.stride),
+                  on_cluster ? "cluster" : "grid", row.programmatic ? "programmatic" : "after", ts.batch_s * 1e6,
+                  tst.batch_s * 1e6, tall.batch_s * 1e6, j["overhead_pct"].get<double>(),
+                  j["overhead_cold_pct"].get<double>());
+      std::fflush(stdout);
+      rows.push_back(j);
     }
+    stats->set_cluster_max_samples(cluster_limit);
   }
   return rows;
 }

@@ -62,6 +62,13 @@ class DeviceStatsOp : public entropy::StatsOp {
                                            const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                            int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                            std::int32_t* chunk_out) = 0;
+  // A statistic over at most `samples` sampled values takes the one-launch cluster path (stats_kernel.hpp);
+  // the default is the most that path holds (0 before sm_90). 0 sends every statistic through the grid path.
+  virtual void set_cluster_max_samples(std::int64_t samples) = 0;
+  // Events around each launch for last_kernel_time_s (default on). Off, the next kernel on the stream follows
+  // the statistic's directly, which a programmatic dependent launch needs (an event between them makes the
+  // dependency a full one).
+  virtual void set_timing(bool enabled) = 0;
   virtual double last_kernel_time_s() const = 0;
 };
 

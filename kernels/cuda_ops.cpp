@@ -1,6 +1,8 @@
 // ScanOp and StatsOp on top of the raw kernels (the interfaces of lib/scan and lib/entropy).
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,8 @@ class CudaStatsOp final : public DeviceStatsOp {
     ws_.hist_counters = kHistCounters;
     ws_.token_h = static_cast<double*>(token_h_.data());
     ws_.token_slots = kMaxTokenHistTokens;
+    cluster_limit_ = stats_cluster_max_samples();
+    ws_.cluster_max_samples = cluster_limit_;
     ws_.ticket = static_cast<unsigned int*>(misc_.data());
     ws_.result = reinterpret_cast<double*>(static_cast<char*>(misc_.data()) + 8);
     scratch_h_ = reinterpret_cast<float*>(static_cast<char*>(misc_.data()) + 32);
@@ -142,7 +146,14 @@ class CudaStatsOp final : public DeviceStatsOp {
     launch_stats_tapped(p, ws_, tap, stream_);
   }
 
+  void set_timing(bool enabled) override { timing_ = enabled; }
+
+  void set_cluster_max_samples(std::int64_t samples) override {
+    ws_.cluster_max_samples = std::clamp<std::int64_t>(samples, 0, cluster_limit_);
+  }
+
   double last_kernel_time_s() const override {
+    if (!timing_) throw_usage_error("statistics: last_kernel_time_s needs timing (set_timing(true))");
     check(cudaEventSynchronize(ev_stop_), "cudaEventSynchronize");
     float ms = 0.0f;
     check(cudaEventElapsedTime(&ms, ev_start_, ev_stop_), "cudaEventElapsedTime");
@@ -177,9 +188,9 @@ class CudaStatsOp final : public DeviceStatsOp {
                float* entropy_out, std::int32_t* chunk_out, std::int64_t guard_fallback = 0,
                int guard_min_delta_buckets = 0) {
     const StatsParams p = params_for(x, s, rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
-    check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
+    if (timing_) check(cudaEventRecord(ev_start_, stream_), "cudaEventRecord");
     launch_stats(p, ws_, stream_);
-    check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
+    if (timing_) check(cudaEventRecord(ev_stop_, stream_), "cudaEventRecord");
   }
 
   // The launch parameters, after the checks every path shares.
@@ -245,6 +256,8 @@ class CudaStatsOp final : public DeviceStatsOp {
   cudaStream_t stream_ = nullptr;
   std::vector<unsigned char> host_;  // host copy for the host_only estimator
   StatsWorkspace ws_;
+  std::int64_t cluster_limit_ = 0;  // the most the device allows on the one-cluster path
+  bool timing_ = true;
   DeviceBuffer partials_, hist_, token_h_, misc_;
   float* scratch_h_ = nullptr;
   std::int32_t* scratch_q_ = nullptr;

@@ -6,20 +6,24 @@
 // leaves the workspace zeroed. cheap_proxy needs only pass 1. token_hist is a third, single-launch kernel
 // (per-token histograms over the channels, see stats_token_hist). A histogram whose range the kernel that wrote
 // x found (StatsTap) runs pass 2 alone. The histogram's global counters are 32 copies of the bins, a block
-// adding into copy blockIdx mod 32, so no counter takes more than 1/32 of the grid's atomics.
+// adding into copy blockIdx mod 32, so no counter takes more than 1/32 of the grid's atomics. A sample small
+// enough for one thread-block cluster skips all of that: stats_cluster, one launch.
 //
 // Both passes stream: the work is cut into tiles of (rows × time) so short rows do not idle a block, and a
 // tensor read densely from a 16-byte aligned base is read with 16-byte vector loads, several in flight per
 // thread. Every path visits exactly the elements x[..., ::stride], each once.
+#include <cooperative_groups.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "cuda_check.hpp"
+#include "programmatic_launch.cuh"
 #include "stats_kernel.hpp"
 #include "stats_partial.cuh"
 
@@ -40,6 +44,16 @@ constexpr int kMaxCopiedBins = 1024;
 constexpr int kMaxHistBytes = 32768;  // the largest dynamic shared histogram (1024 bins × 8 copies, 8192 × 1)
 constexpr int kMaxBlocksPerSm = 4;
 constexpr int kMaxGlobalHistCopies = 32;
+// The one-cluster path (stats_cluster): up to kClusterMaxSamples sampled values, each block's per-warp
+// histograms in shared memory. 64 registers let a block of it sit beside a 16-lane scan block (8 warps of 224
+// registers leave each scheduler 2048).
+constexpr int kClusterThreads = 128;
+constexpr int kClusterWarps = kClusterThreads / 32;
+constexpr int kClusterMaxBlocks = 16;  // above the portable 8: the loads spread over more SMs
+constexpr int kClusterPerThread = 16;
+constexpr int kClusterMaxRegisters = 64;
+constexpr int kClusterMaxBins = 1024;
+static_assert(kStatsClusterMaxSamples == std::int64_t{kClusterMaxBlocks} * kClusterThreads * kClusterPerThread);
 
 struct Part2 {
   double c2, c4;
@@ -251,6 +265,23 @@ __device__ Summary summarize(const StatsParams& p, const Partial1& t) {
   return s;
 }
 
+// One bin's share of the histogram entropy's sum: q·ln(q + eps) (log2 for ebits) of its fraction q = count / (n +
+// eps) when q > eps, else 0 (PAPER.md §2.2, eps 1e-10; ebits 1e-8).
+__device__ double entropy_term(const StatsParams& p, unsigned long long count, std::int64_t n) {
+  const bool ebits = p.kind == StatKind::ebits;
+  const double eps = ebits ? 1e-8 : 1e-10;
+  const double q = static_cast<double>(count) / (static_cast<double>(n) + eps);
+  return q > eps ? q * (ebits ? log2(q + eps) : log(q + eps)) : 0.0;
+}
+
+// The histogram statistic in its native unit from the sum of every bin's entropy_term: 0 for an empty sample or
+// a range narrower than 1e-8.
+__device__ double hist_native(const StatsParams& p, const Summary& s, double term_sum) {
+  const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
+  const bool flat = (p.kind == StatKind::ebits ? fabs(span) : span) < 1e-8;
+  return sampled_count(p) == 0 || flat ? 0.0 : -term_sum;
+}
+
 __device__ bool needs_moments(StatKind kind) { return kind != StatKind::hist && kind != StatKind::ebits; }
 
 // The histogram's counters: `copies` copies of the K bins in global memory, block b adding into copy b mod copies,
@@ -339,9 +370,6 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
   // Last block: the statistic in its native unit.
   double native = 0.0;
   if (hist) {
-    const bool ebits = p.kind == StatKind::ebits;
-    const double eps = ebits ? 1e-8 : 1e-10;
-    const double total = static_cast<double>(n) + eps;
     double term = 0.0;
     for (int i = threadIdx.x; i < p.bins; i += kThreads) {
       // Read at L2 (the other blocks' atomics are there), then re-zeroed for the next run.
@@ -356,12 +384,9 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
         c += part[j];
         if (j < copies) __stcg(ws.hist + static_cast<std::int64_t>(j) * p.bins + i, 0ull);
       }
-      const double q = static_cast<double>(c) / total;
-      if (q > eps) term += q * (ebits ? log2(q + eps) : log(q + eps));
+      term += entropy_term(p, c, n);
     }
-    const double h = -block_reduce(term, stats_device::add_d, scratch.d);
-    const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
-    native = (n == 0 || (ebits ? fabs(span) : span) < 1e-8) ? 0.0 : h;
+    native = hist_native(p, s, block_reduce(term, stats_device::add_d, scratch.d));
   } else {
     double c2 = 0.0, c4 = 0.0;
     for (unsigned int i = threadIdx.x; i < gridDim.x; i += kThreads) {
@@ -376,6 +401,162 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
   if (threadIdx.x != 0) return;
   finish(p, ws, native, s.nonfinite);
   ws.ticket[1] = 0;
+}
+
+// A small sample in one launch: one thread-block cluster (sm_90) whose threads each load their share of
+// x[..., ::stride] once, all loads in flight, and keep it in shared memory; the blocks exchange pass-1 partials, histograms and moment partials
+// through distributed shared memory in rank order, and block 0 applies the rule. No global workspace, ticket or
+// second read, so the fixed chain is a few cluster barriers instead of the grid path's L2 round trips. The
+// dependents may launch at entry: a scan launched after it stages its first tiles while the statistic runs (and
+// its registers fit beside it, hence the cap). Deterministic for a given sample (fixed grid, fixed orders).
+template <IoType io>
+__global__ void __launch_bounds__(kClusterThreads, 65536 / (kClusterThreads * kClusterMaxRegisters))
+    stats_cluster(const StatsParams p, StatsWorkspace ws) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  pdl_trigger();
+  namespace cg = cooperative_groups;
+  const cg::cluster_group cluster = cg::this_cluster();
+  // kClusterWarps per-warp copies of the bins, the block's sum, then the thread's samples (sample k of thread i
+  // at k·kClusterThreads + i: the loops below read them without bank conflicts).
+  extern __shared__ unsigned int shist[];
+  __shared__ ReduceScratch scratch;
+  __shared__ Partial1 block_part;
+  __shared__ Partial1 parts[kClusterMaxBlocks];  // every block's, copied in
+  __shared__ Part2 block_moments;
+  __shared__ Summary summary;
+  const int rank = static_cast<int>(cluster.block_rank());
+  const int blocks = static_cast<int>(cluster.num_blocks());
+  const bool hist = !needs_moments(p.kind);
+  unsigned int* block_hist = shist + kClusterWarps * p.bins;
+  if (hist)
+    for (int i = threadIdx.x; i < (kClusterWarps + 1) * p.bins; i += kClusterThreads) shist[i] = 0;
+
+  // Sample i = (b, d, sampled token t) in row-major order; thread g of the cluster takes i = g + k·step, so its
+  // coordinates and element offset advance by fixed steps with carries (the divisions once, up front). A sample
+  // past the end loads element 0: every load is issued unconditionally, all in flight at once.
+  using T = typename Elem<io>::T;
+  const T* x = static_cast<const T*>(p.x);
+  const int per_row = static_cast<int>((p.seqlen + p.stride - 1) / p.stride);
+  const int dim = static_cast<int>(p.dim);
+  const int n = static_cast<int>(sampled_count(p));
+  const int first = rank * kClusterThreads + static_cast<int>(threadIdx.x);
+  const int step = blocks * kClusterThreads;
+  const std::int64_t t_elems = p.stride * p.sl;
+  const int step_t = step % per_row, step_d = step / per_row % dim, step_b = step / per_row / dim;
+  const std::int64_t step_off = step_b * p.sb + step_d * p.sd + step_t * t_elems;
+  const std::int64_t wrap_t = p.sd - per_row * t_elems;  // a token carry moves to the next channel's first token
+  const std::int64_t wrap_d = p.sb - dim * p.sd;         // a channel carry moves to the next batch row
+  int t = first % per_row, d = first / per_row % dim;
+  std::int64_t off = (first / per_row / dim) * p.sb + d * p.sd + t * t_elems;
+  float v[kClusterPerThread];
+#pragma unroll
+  for (int k = 0; k < kClusterPerThread; ++k) {
+    v[k] = to_f32<io>(x[first + k * step < n ? off : 0]);
+    t += step_t;
+    const bool carry_t = t >= per_row;
+    t -= carry_t ? per_row : 0;
+    d += step_d + carry_t;
+    const bool carry_d = d >= dim;
+    d -= carry_d ? dim : 0;
+    off += step_off + (carry_t ? wrap_t : 0) + (carry_d ? wrap_d : 0);
+  }
+  // Every later pass is a loop that is not unrolled, over the samples in shared memory. With one warp per
+  // scheduler nothing hides latency, and straight-line code is fetched once per use: fully unrolled passes took
+  // 40 k cycles (ncu) for about 2000 instructions per warp; rolled, 30 k, and the routed scan's overhead fell by
+  // a quarter.
+  float* samples = reinterpret_cast<float*>(block_hist + p.bins) + threadIdx.x;
+#pragma unroll
+  for (int k = 0; k < kClusterPerThread; ++k) samples[k * kClusterThreads] = v[k];
+  const int mine_count = first < n ? (n - 1 - first) / step + 1 : 0;
+  const int count = mine_count < kClusterPerThread ? mine_count : kClusterPerThread;
+  const auto for_mine = [&](auto&& f) {
+#pragma unroll 1
+    for (int k = 0; k < count; ++k) f(samples[k * kClusterThreads]);
+  };
+
+  // Pass 1: the block's partial, then every block folds all of them in rank order (the same bits everywhere).
+  const auto pass1 = [&](auto moments_tag) {
+    constexpr bool kMoments = decltype(moments_tag)::value;
+    Pass1Accumulator<kMoments> acc;
+    for_mine([&](float x_i) { acc.add(x_i); });
+    const Partial1 part = acc.reduce(scratch);
+    if (threadIdx.x == 0) block_part = part;
+    cluster.sync();
+    if (threadIdx.x < blocks) parts[threadIdx.x] = *cluster.map_shared_rank(&block_part, threadIdx.x);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      Pass1Accumulator<kMoments> all;
+      for (int r = 0; r < blocks; ++r) all.merge(parts[r]);
+      summary = summarize(p, Partial1{all.lo, all.hi, all.nonfinite, all.sum, all.sum_abs, all.sum_sq});
+    }
+    __syncthreads();
+  };
+  if (hist) {
+    pass1(std::false_type{});
+  } else {
+    pass1(std::true_type{});
+  }
+  const Summary s = summary;
+
+  double native = 0.0;
+  if (hist) {
+    const PaperBins bin(s.lo, static_cast<float>(static_cast<double>(s.hi) - static_cast<double>(s.lo) + 1e-8), p.bins);
+    unsigned int* mine = shist + (threadIdx.x / 32) * p.bins;
+    for_mine([&](float x_i) {
+      if (isfinite(x_i)) atomicAdd(&mine[bin(x_i)], 1u);
+    });
+    __syncthreads();
+    for (int i = threadIdx.x; i < p.bins; i += kClusterThreads) {
+      unsigned int c = 0;
+      for (int w = 0; w < kClusterWarps; ++w) c += shist[w * p.bins + i];
+      block_hist[i] = c;
+    }
+    cluster.sync();
+    if (rank == 0) {
+      double term = 0.0;
+      for (int i = threadIdx.x; i < p.bins; i += kClusterThreads) {
+        unsigned int c[kClusterMaxBlocks];  // every block's count in flight at once
+#pragma unroll
+        for (int r = 0; r < kClusterMaxBlocks; ++r) c[r] = r < blocks ? cluster.map_shared_rank(block_hist, r)[i] : 0u;
+        unsigned long long total = 0;
+#pragma unroll
+        for (int r = 0; r < kClusterMaxBlocks; ++r) total += c[r];
+        term += entropy_term(p, total, n);
+      }
+      native = hist_native(p, s, block_reduce(term, stats_device::add_d, scratch.d));
+    }
+  } else if (p.kind != StatKind::cheap_proxy) {
+    double c2 = 0.0, c4 = 0.0;
+    for_mine([&](float x_i) {
+      if (!isfinite(x_i)) return;
+      const double c = static_cast<double>(x_i) - s.mean;
+      c2 += c * c;
+      c4 += (c * c) * (c * c);
+    });
+    Part2 part;
+    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
+    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
+    if (threadIdx.x == 0) block_moments = part;
+    cluster.sync();
+    if (rank == 0) {
+      __shared__ Part2 moments[kClusterMaxBlocks];
+      if (threadIdx.x < blocks) moments[threadIdx.x] = *cluster.map_shared_rank(&block_moments, threadIdx.x);
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        c2 = c4 = 0.0;
+        for (int r = 0; r < blocks; ++r) {
+          c2 += moments[r].c2;
+          c4 += moments[r].c4;
+        }
+        native = proxy_native(p, s, c2 / static_cast<double>(n), c4 / static_cast<double>(n));
+      }
+    }
+  } else {
+    native = proxy_native(p, s, 0.0, 0.0);
+  }
+  if (rank == 0 && threadIdx.x == 0) finish(p, ws, native, s.nonfinite);
+  cluster.sync();  // no block leaves while another may still read its shared memory
+#endif
 }
 
 // token_hist (PAPER.md §2 table). A tile is 2^shift (≤ 32) neighbouring sampled tokens of one batch row; thread
@@ -601,6 +782,42 @@ void launch_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace&
   check(cudaGetLastError(), "stats_pass2 launch");
 }
 
+// stats_cluster's dynamic shared memory: the histograms and the block's samples.
+std::size_t cluster_shared_bytes(int bins) {
+  return (static_cast<std::size_t>(kClusterWarps + 1) * bins + kClusterPerThread * kClusterThreads) * 4;
+}
+
+// Blocks of the cluster: as many as the sample fills (the fewer samples per thread, the shorter the chain of
+// loads), at most kClusterMaxBlocks.
+int cluster_blocks(const StatsParams& p) {
+  const std::int64_t n = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
+  return static_cast<int>(std::clamp<std::int64_t>((n + kClusterThreads - 1) / kClusterThreads, 1, kClusterMaxBlocks));
+}
+
+bool fits_one_cluster(const StatsParams& p, const StatsWorkspace& ws) {
+  const std::int64_t n = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
+  const bool kind = p.kind != StatKind::token_hist && p.bins <= kClusterMaxBins;
+  return kind && n > 0 && n <= std::min<std::int64_t>(ws.cluster_max_samples, kStatsClusterMaxSamples);
+}
+
+template <IoType io>
+void launch_cluster_typed(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
+  const int blocks = cluster_blocks(p);
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(static_cast<unsigned>(blocks));
+  cfg.blockDim = dim3(kClusterThreads);
+  cfg.dynamicSmemBytes = cluster_shared_bytes(p.bins);
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = static_cast<unsigned>(blocks);
+  attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  check(cudaLaunchKernelEx(&cfg, stats_cluster<io>, p, ws), "stats_cluster launch");
+}
+
 template <IoType io>
 void launch_tapped_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks,
                          const StatsTap& tap, cudaStream_t stream) {
@@ -650,7 +867,38 @@ int co_resident_typed() {
                    co_resident(stats_pass2<io, true>, kMaxHistBytes)});
 }
 
+template <IoType io>
+bool cluster_placeable() {
+  check(cudaFuncSetAttribute(stats_cluster<io>, cudaFuncAttributeNonPortableClusterSizeAllowed, 1),
+        "cudaFuncSetAttribute(stats_cluster)");
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(kClusterMaxBlocks);
+  cfg.blockDim = dim3(kClusterThreads);
+  cfg.dynamicSmemBytes = cluster_shared_bytes(kClusterMaxBins);
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = kClusterMaxBlocks;
+  attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  int clusters = 0;
+  check(cudaOccupancyMaxActiveClusters(&clusters, stats_cluster<io>, &cfg), "cudaOccupancyMaxActiveClusters(stats)");
+  return clusters > 0;
+}
+
 }  // namespace
+
+std::int64_t stats_cluster_max_samples() {
+  int device = 0, cc_major = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&cc_major, cudaDevAttrComputeCapabilityMajor, device),
+        "cudaDeviceGetAttribute(compute capability)");
+  if (cc_major < 9) return 0;  // thread-block clusters are sm_90+
+  const bool placeable =
+      cluster_placeable<IoType::f32>() && cluster_placeable<IoType::f16>() && cluster_placeable<IoType::bf16>();
+  return placeable ? kStatsClusterMaxSamples : 0;
+}
 
 int stats_grid_blocks() {
   int device = 0, sms = 0;
@@ -672,6 +920,14 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
       case IoType::f32: launch_token_hist<IoType::f32>(p, ws, stream); break;
       case IoType::f16: launch_token_hist<IoType::f16>(p, ws, stream); break;
       case IoType::bf16: launch_token_hist<IoType::bf16>(p, ws, stream); break;
+    }
+    return;
+  }
+  if (fits_one_cluster(p, ws)) {
+    switch (p.io) {
+      case IoType::f32: launch_cluster_typed<IoType::f32>(p, ws, stream); break;
+      case IoType::f16: launch_cluster_typed<IoType::f16>(p, ws, stream); break;
+      case IoType::bf16: launch_cluster_typed<IoType::bf16>(p, ws, stream); break;
     }
     return;
   }

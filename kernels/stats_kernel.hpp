@@ -39,6 +39,13 @@ struct StatsParams {
   std::int32_t* chunk_out = nullptr;  // chosen Q; nullable
 };
 
+// The most sampled values (batch · dim · ceil(seqlen / stride)) one thread-block cluster computes a statistic
+// over in a single launch (sm_90; every kind but token_hist, up to 1024 bins).
+constexpr std::int64_t kStatsClusterMaxSamples = 32768;
+// kStatsClusterMaxSamples on a device that can place the cluster (sm_90+), else 0. Prepares the kernels for the
+// current device (a 16-block cluster is above the portable size): call it before the first cluster launch.
+std::int64_t stats_cluster_max_samples();
+
 // Device workspace of the statistics pipeline; zero-initialised once, left zeroed by every run.
 struct StatsWorkspace {
   void* partials = nullptr;              // per-block pass-1 and pass-2 partial results
@@ -51,6 +58,8 @@ struct StatsWorkspace {
   // slots it reads; the caller refuses tensors with more sampled tokens than token_slots.
   double* token_h = nullptr;
   std::int64_t token_slots = 0;
+  // Samples up to which launch_stats takes the one-cluster path (capped at kStatsClusterMaxSamples); 0 = never.
+  std::int64_t cluster_max_samples = 0;
 };
 
 // Blocks that keep every SM of the current device busy with the statistics kernels (SMs × co-resident blocks,
@@ -59,7 +68,9 @@ int stats_grid_blocks();
 
 std::size_t stats_partials_bytes(int blocks);
 
-// Pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
+// A sample of at most ws.cluster_max_samples values: one launch of one thread-block cluster, which lets a
+// programmatic dependent (a scan that reads Q after griddepcontrol.wait) start at once. Otherwise:
+// pass 1 (min/max/non-finite, plus raw moments for the proxies) and, except for cheap_proxy, pass 2
 // (histogram or central moments); the last block of the last pass reduces and applies the rule. token_hist is
 // one launch (per-token min/max, histogram and entropy per tile of tokens, then the mean in a last block) and
 // needs batch · ceil(seqlen / stride) ≤ ws.token_slots. A tensor smaller than the grid gets fewer blocks.

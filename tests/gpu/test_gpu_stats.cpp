@@ -1,7 +1,8 @@
 // GPU tests of the device-side statistics: every estimator the CUDA backend offers against the CPU StatsOp
 // of lib/entropy on the same data (token_hist: odd shapes, padded and interleaved views, dropped tokens,
 // non-finite values, the workspace limit), the device-routed path (statistics write Q, the scan reads it;
-// token_hist also inside a CUDA graph), and the tapped path (the prefill's conv does the first pass).
+// token_hist also inside a CUDA graph), the tapped path (the prefill's conv does the first pass), and the
+// one-cluster path for small samples (against the grid path, and with the scan as its programmatic dependent).
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -16,8 +17,12 @@
 #include "cuda_backend.hpp"
 #include "entropy/chunk_rule.hpp"
 #include "entropy/cpu_stats.hpp"
+#include "backend_stream.hpp"
+#include "cuda_check.hpp"
 #include "model/prefill_kernels.hpp"
 #include "scan_case.hpp"
+#include "scan_runner.hpp"
+#include "stats_kernel.hpp"
 
 using corey::DType;
 using corey::entropy::ActivationView;
@@ -413,6 +418,7 @@ TEST_CASE("a histogram whose range the conv found (tap) equals the two-pass devi
   cudaStream_t stream = nullptr;
   REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
   auto stats = corey::cuda::make_stats_op(0, stream);
+  stats->set_cluster_max_samples(0);  // the reference is the two-pass grid statistic, whose last block the tap shares
   corey::entropy::CpuStats cpu;
   std::mt19937_64 rng(17);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -496,4 +502,137 @@ TEST_CASE("a histogram whose range the conv found (tap) equals the two-pass devi
     REQUIRE_FALSE(stats->tap_for(Statistic{e}, 10));
   stats.reset();
   cudaStreamDestroy(stream);
+}
+
+TEST_CASE("one thread-block cluster computes a small sample like the grid path and the CPU", "[gpu][stats][cluster]") {
+  const std::int64_t limit = corey::cuda::stats_cluster_max_samples();
+  REQUIRE(limit == corey::cuda::kStatsClusterMaxSamples);  // the H200 of these tests is sm_90
+  auto cluster = corey::cuda::make_stats_op(0);
+  auto grid = corey::cuda::make_stats_op(0);
+  grid->set_cluster_max_samples(0);
+  corey::entropy::CpuStats cpu;
+  std::mt19937_64 rng(23);
+  std::student_t_distribution<double> student(3.0);
+  const auto draw = [&](std::int64_t, std::int64_t, std::int64_t) { return static_cast<float>(student(rng)); };
+  struct View {
+    std::int64_t B, D, L, sd, sb, sl;
+  };
+  // Padded rows and batch gaps (the padding is NaN: a stray read is an error), an interleaved time axis, exactly
+  // the cluster's capacity, one value over it (grid path on both ops), and a single value.
+  const View views[] = {{2, 40, 1000, 1024, 2 * 40 * 1024 + 40, 1},
+                        {1, 24, 300, 600, 24 * 600, 2},
+                        {1, 32, 1024, 1024, 32 * 1024, 1},
+                        {1, 32, 1025, 1025, 32 * 1025, 1},
+                        {1, 1, 1, 1, 1, 1}};
+  std::int64_t on_cluster = 0;
+  for (DType t : {DType::f32, DType::bf16, DType::f16}) {
+    for (const View& v : views) {
+      const Strided x = make_strided(t, v.B, v.D, v.L, v.sd, v.sb, v.sl, draw);
+      for (std::int64_t stride : {1, 3, 64}) {
+        for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
+                            Estimator::kurtosis_proxy}) {
+          for (int bins : {256, 1024, 7}) {
+            if (bins != 256 && e != Estimator::hist) continue;
+            Statistic s;
+            s.estimator = e;
+            s.stride = stride;
+            s.bins = bins;
+            const double c = cpu.estimate(x.view(false), s).value;
+            const double g_cluster = cluster->estimate(x.view(true), s).value;
+            const double g_grid = grid->estimate(x.view(true), s).value;
+            const std::int64_t samples = v.B * v.D * ((v.L + stride - 1) / stride);
+            on_cluster += samples <= limit;
+            CAPTURE(corey::to_string(t), v.B, v.D, v.L, v.sl, stride, corey::entropy::to_string(e), bins, samples, c,
+                    g_cluster, g_grid);
+            REQUIRE(std::abs(g_cluster - c) <= 1e-9 * std::max(1.0, std::abs(c)));
+            REQUIRE(std::abs(g_grid - c) <= 1e-9 * std::max(1.0, std::abs(c)));
+            REQUIRE(std::abs(g_cluster - g_grid) <= 1e-12 * std::max(1.0, std::abs(g_grid)));
+            REQUIRE(cluster->estimate(x.view(true), s).value == g_cluster);  // deterministic
+          }
+        }
+      }
+    }
+  }
+  REQUIRE(on_cluster > 0);
+}
+
+TEST_CASE("a non-finite value in a small sample is refused like on the grid path", "[gpu][stats][cluster]") {
+  auto gpu = corey::cuda::make_stats_op(0);
+  const Strided x = make_strided(DType::bf16, 1, 16, 512, 512, 16 * 512, 1, [](std::int64_t, std::int64_t d, std::int64_t l) {
+    return d == 5 && l == 64 ? std::numeric_limits<float>::infinity() : static_cast<float>(d + l % 7);
+  });
+  for (Estimator e : {Estimator::hist, Estimator::cheap_proxy, Estimator::variance_proxy}) {
+    Statistic s;
+    s.estimator = e;
+    for (std::int64_t stride : {1, 8}) {
+      s.stride = stride;  // token 64 is sampled at both strides
+      std::string message;
+      try {
+        gpu->estimate(x.view(true), s);
+      } catch (const corey::Error& error) {
+        message = error.what();
+      }
+      CAPTURE(corey::entropy::to_string(e), stride, message);
+      REQUIRE(message.find("non-finite") != std::string::npos);
+    }
+    s.stride = 3;  // not sampled
+    REQUIRE(std::isfinite(gpu->estimate(x.view(true), s).value));
+  }
+}
+
+TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic reads the Q it wrote",
+          "[gpu][stats][cluster][sanitize]") {
+  // The statistic lets its dependents start at entry; the scan stages its first tile, then waits for the
+  // statistic before it reads Q. A stale Q left in the slot would show as q_used; the output must be the bits
+  // of the same scan launched afterwards with the CPU's chunk.
+  auto stats = corey::cuda::make_stats_op(0);
+  stats->set_timing(false);  // no event between the two kernels: the scan is a programmatic dependent
+  corey::entropy::CpuStats cpu;
+  corey::gpu_test::Shape shape;
+  shape.dim = 32;
+  shape.seqlen = 1024;  // 32768 sampled values at stride 1: the cluster path
+  corey::gpu_test::ScanCase c(shape, 41);
+  const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), DType::f32, 1, shape.dim, shape.seqlen);
+  const ActivationView u_host = corey::entropy::contiguous_view(c.u.data(), DType::f32, 1, shape.dim, shape.seqlen);
+  corey::cuda::ScanRunner runner(0);
+  corey::cuda::DeviceBuffer slots(16);  // H (f32), Q (i32), q_used (i32), chunk counter (i32)
+  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(slots.data()) + 4);
+  auto* q_used = reinterpret_cast<std::int32_t*>(static_cast<char*>(slots.data()) + 8);
+  auto* chunks = reinterpret_cast<std::int32_t*>(static_cast<char*>(slots.data()) + 12);
+  corey::scan::ChunkConfig routed;
+  routed.mode = corey::scan::ChunkMode::inkernel;
+  routed.chunk_ptr = q_dev;
+  std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, routed, 0);
+  REQUIRE(plan.size() == 1);
+  plan[0].pdl_dependent = true;
+  plan[0].q_used = q_used;
+  plan[0].chunk_counter = chunks;
+  plan[0].tokens_counter = nullptr;
+  const std::int64_t blocks = shape.dim / runner.channels_per_block(c.problem);
+  auto scan = corey::cuda::make_scan_op(0);
+  for (double h_ref : {5.545177444479562, 8.0}) {
+    corey::entropy::ChunkRule rule;
+    rule.h_ref = h_ref;
+    const auto want = cpu.choose_chunk(u_host, Statistic{}, rule);
+    corey::scan::ChunkConfig fixed;
+    fixed.mode = corey::scan::ChunkMode::inkernel;
+    fixed.chunk = want.chunk;
+    c.poison_outputs();
+    REQUIRE(scan->run(c.problem, fixed).honoured);
+    const std::vector<std::uint8_t> expected = c.out_bytes();
+
+    const std::int32_t stale[4] = {0, 7, 0, 0};
+    slots.upload(stale, sizeof(stale));
+    c.poison_outputs();
+    stats->choose_chunk_into(u_dev, Statistic{}, rule, static_cast<float*>(slots.data()), q_dev);
+    corey::cuda::launch_seq_scan(corey::cuda::IoType::f32, plan[0], corey::cuda::backend_stream(0));
+    corey::cuda::synchronize();
+    std::int32_t got[4];
+    slots.download(got, sizeof(got));
+    CAPTURE(h_ref, want.chunk, got[1], got[2], got[3]);
+    REQUIRE(got[1] == want.chunk);
+    REQUIRE(got[2] == want.chunk);
+    REQUIRE(got[3] == (shape.seqlen + want.chunk - 1) / want.chunk * blocks);  // every block honoured every chunk
+    REQUIRE(c.out_bytes() == expected);
+  }
 }

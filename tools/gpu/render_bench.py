@@ -78,12 +78,19 @@ def main(path):
 
     if "stats" in doc and isinstance(doc["stats"], list):
         out.append("## Device statistics + chunk choice ahead of the scan (D = 2048, L = 4096, Q read from device memory)\n")
-        out.append("| dtype | estimator | stride | scan µs | stats µs | stats + scan µs | overhead % | cold overhead % |")
-        out.append("|---|---|---|---|---|---|---|---|")
+        out.append("| dtype | estimator | stride | samples | path | scan launch | scan µs | stats µs | stats + scan µs | "
+                   "overhead % | cold overhead % |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in doc["stats"]:
-            out.append(f"| {r['dtype']} | {r['estimator']} | {r['stride']} | {us(r['scan_time']['batch_median_s'])} | "
+            out.append(f"| {r['dtype']} | {r['estimator']} | {r['stride']} | {r.get('samples', '')} | "
+                       f"{r.get('path', 'grid')} | {r.get('scan_launch', 'after')} | {us(r['scan_time']['batch_median_s'])} | "
                        f"{us(r['stats_time']['batch_median_s'])} | {us(r['stats_then_scan_time']['batch_median_s'])} | "
                        f"{r['overhead_pct']:+.1f} | {r['overhead_cold_pct']:+.1f} |")
+        out.append("")
+        out.append("- path: grid = two launches over the whole grid with last-block reductions; cluster = one launch of "
+                   "one thread-block cluster (samples ≤ 32768). scan launch: after = the scan starts when the "
+                   "statistic has finished; programmatic = launched as its programmatic dependent, staging its first "
+                   "tile while the statistic runs and reading Q after griddepcontrol.wait")
         out.append("")
 
     if "ch" in doc and isinstance(doc["ch"], list):
