@@ -295,6 +295,24 @@ __device__ double hist_native(const StatsParams& p, const Summary& s, double ter
   return sampled_count(p) == 0 || flat ? 0.0 : -term_sum;
 }
 
+// One thread's share of the second and fourth central moments about the sample mean (variance and kurtosis
+// proxies); the block's sums through block_reduce's fixed tree.
+struct CentralMoments {
+  double mean, c2 = 0.0, c4 = 0.0;
+  __device__ __forceinline__ void add(float v) {
+    if (!isfinite(v)) return;
+    const double c = static_cast<double>(v) - mean;
+    c2 += c * c;
+    c4 += (c * c) * (c * c);
+  }
+  __device__ Part2 reduce(ReduceScratch& scratch) const {
+    Part2 part;
+    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
+    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
+    return part;
+  }
+};
+
 __device__ bool needs_moments(StatKind kind) { return kind != StatKind::hist && kind != StatKind::ebits; }
 
 // The histogram's counters: `copies` copies of the K bins in global memory, block b adding into copy b mod copies,
@@ -366,16 +384,9 @@ __global__ void __launch_bounds__(kThreads) stats_pass2(const StatsParams p, con
       if (c) atomicAdd(&counters[i], static_cast<unsigned long long>(c));
     }
   } else {
-    double c2 = 0.0, c4 = 0.0;
-    for_each<io>(p, g, [&](float v) {
-      if (!isfinite(v)) return;
-      const double c = static_cast<double>(v) - s.mean;
-      c2 += c * c;
-      c4 += (c * c) * (c * c);
-    });
-    Part2 part;
-    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
-    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
+    CentralMoments m{s.mean};
+    for_each<io>(p, g, [&](float v) { m.add(v); });
+    const Part2 part = m.reduce(scratch);
     if (threadIdx.x == 0) parts2[blockIdx.x] = part;
   }
   if (!is_last_block(&ws.ticket[1])) return;
@@ -539,16 +550,9 @@ __global__ void __launch_bounds__(kClusterThreads, 65536 / (kClusterThreads * kC
       native = hist_native(p, s, block_reduce(term, stats_device::add_d, scratch.d));
     }
   } else if (p.kind != StatKind::cheap_proxy) {
-    double c2 = 0.0, c4 = 0.0;
-    for_mine([&](float x_i) {
-      if (!isfinite(x_i)) return;
-      const double c = static_cast<double>(x_i) - s.mean;
-      c2 += c * c;
-      c4 += (c * c) * (c * c);
-    });
-    Part2 part;
-    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
-    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
+    CentralMoments m{s.mean};
+    for_mine([&](float x_i) { m.add(x_i); });
+    const Part2 part = m.reduce(scratch);
     if (threadIdx.x == 0) block_moments = part;
     cluster.sync();
     if (rank == 0) {
@@ -556,7 +560,7 @@ __global__ void __launch_bounds__(kClusterThreads, 65536 / (kClusterThreads * kC
       if (threadIdx.x < blocks) moments[threadIdx.x] = *cluster.map_shared_rank(&block_moments, threadIdx.x);
       __syncthreads();
       if (threadIdx.x == 0) {
-        c2 = c4 = 0.0;
+        double c2 = 0.0, c4 = 0.0;
         for (int r = 0; r < blocks; ++r) {
           c2 += moments[r].c2;
           c4 += moments[r].c4;
