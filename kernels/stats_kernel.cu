@@ -220,7 +220,7 @@ struct PaperBins {
   }
 };
 
-__device__ std::int64_t sampled_count(const StatsParams& p) {
+__host__ __device__ std::int64_t sampled_count(const StatsParams& p) {
   return p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
 }
 
@@ -807,31 +807,36 @@ std::size_t cluster_shared_bytes(int bins) {
 // Blocks of the cluster: as many as the sample fills (the fewer samples per thread, the shorter the chain of
 // loads), at most kClusterMaxBlocks.
 int cluster_blocks(const StatsParams& p) {
-  const std::int64_t n = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
-  return static_cast<int>(std::clamp<std::int64_t>((n + kClusterThreads - 1) / kClusterThreads, 1, kClusterMaxBlocks));
+  const std::int64_t blocks = (sampled_count(p) + kClusterThreads - 1) / kClusterThreads;
+  return static_cast<int>(std::clamp<std::int64_t>(blocks, 1, kClusterMaxBlocks));
 }
 
 bool fits_one_cluster(const StatsParams& p, const StatsWorkspace& ws) {
-  const std::int64_t n = p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
+  const std::int64_t n = sampled_count(p);
   const bool kind = p.kind != StatKind::token_hist && p.bins <= kClusterMaxBins;
   return kind && n > 0 && n <= std::min<std::int64_t>(ws.cluster_max_samples, kStatsClusterMaxSamples);
 }
 
-template <IoType io>
-void launch_cluster_typed(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
-  const int blocks = cluster_blocks(p);
+// The launch of one cluster of `blocks` blocks for `bins` bins; `attr` holds the cluster dimension.
+cudaLaunchConfig_t cluster_config(int blocks, int bins, cudaStream_t stream, cudaLaunchAttribute& attr) {
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(static_cast<unsigned>(blocks));
   cfg.blockDim = dim3(kClusterThreads);
-  cfg.dynamicSmemBytes = cluster_shared_bytes(p.bins);
+  cfg.dynamicSmemBytes = cluster_shared_bytes(bins);
   cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeClusterDimension;
-  attr[0].val.clusterDim.x = static_cast<unsigned>(blocks);
-  attr[0].val.clusterDim.y = 1;
-  attr[0].val.clusterDim.z = 1;
-  cfg.attrs = attr;
+  attr.id = cudaLaunchAttributeClusterDimension;
+  attr.val.clusterDim.x = static_cast<unsigned>(blocks);
+  attr.val.clusterDim.y = 1;
+  attr.val.clusterDim.z = 1;
+  cfg.attrs = &attr;
   cfg.numAttrs = 1;
+  return cfg;
+}
+
+template <IoType io>
+void launch_cluster_typed(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t stream) {
+  cudaLaunchAttribute attr;
+  const cudaLaunchConfig_t cfg = cluster_config(cluster_blocks(p), p.bins, stream, attr);
   check(cudaLaunchKernelEx(&cfg, stats_cluster<io>, p, ws), "stats_cluster launch");
 }
 
@@ -888,17 +893,8 @@ template <IoType io>
 bool cluster_placeable() {
   check(cudaFuncSetAttribute(stats_cluster<io>, cudaFuncAttributeNonPortableClusterSizeAllowed, 1),
         "cudaFuncSetAttribute(stats_cluster)");
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(kClusterMaxBlocks);
-  cfg.blockDim = dim3(kClusterThreads);
-  cfg.dynamicSmemBytes = cluster_shared_bytes(kClusterMaxBins);
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeClusterDimension;
-  attr[0].val.clusterDim.x = kClusterMaxBlocks;
-  attr[0].val.clusterDim.y = 1;
-  attr[0].val.clusterDim.z = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
+  cudaLaunchAttribute attr;
+  const cudaLaunchConfig_t cfg = cluster_config(kClusterMaxBlocks, kClusterMaxBins, nullptr, attr);
   int clusters = 0;
   check(cudaOccupancyMaxActiveClusters(&clusters, stats_cluster<io>, &cfg), "cudaOccupancyMaxActiveClusters(stats)");
   return clusters > 0;
