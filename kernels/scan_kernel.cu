@@ -65,7 +65,8 @@ struct Smem {
                    // reads of 8 rows), 16-bit ones only by the widening (unpadded, so two 8-lane blocks of 32
                    // channels still fit one SM)
   int raw_bytes;   // one raw stage: u, delta, z (CH rows each) + B, C (16 rows each)
-  int proc_bytes;  // one processed stage: delta, delta·u, gate (CH fp32 rows each) + B, C widened to fp32 (16-bit I/O)
+  int proc_bytes;  // one processed stage: delta·u, and for 16-bit I/O delta and the gate (CH fp32 rows each) and B,
+                   // C widened to fp32; fp32 I/O keeps delta and the gate in its raw delta and z rows
   int off_proc, total;
 
   __host__ __device__ Smem(int elem_bytes, bool const_bc, int ch) {
@@ -73,7 +74,7 @@ struct Smem {
     raw_bc_row = elem_bytes == 4 ? kPitch * 4 : kTile * elem_bytes;
     raw_bytes = 3 * ch * raw_row + (const_bc ? 0 : 2 * kN * raw_bc_row);
     const bool convert_bc = !const_bc && elem_bytes != 4;
-    proc_bytes = 3 * ch * kTile * 4 + (convert_bc ? 2 * kN * kPitch * 4 : 0);
+    proc_bytes = (elem_bytes == 4 ? 1 : 3) * ch * kTile * 4 + (convert_bc ? 2 * kN * kPitch * 4 : 0);
     off_proc = kRawStages * raw_bytes;
     total = off_proc + 2 * proc_bytes;
   }
@@ -200,6 +201,24 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   auto proc_stage = [&](std::int64_t tile) {
     return smem + lay.off_proc + static_cast<int>(tile & 1) * lay.proc_bytes;
   };
+  // Where a tile's processed rows live. fp32 I/O: delta and the gate overwrite the raw delta and z rows (same size;
+  // each element rewritten by the thread that read it), so a processed stage holds delta·u only and an 8-lane block
+  // of 16 channels fits three times in an SM (12 warps instead of 8). 16-bit I/O: all three in the processed stage.
+  struct Rows {
+    float* delta;
+    float* delta_u;
+    float* gate;
+  };
+  auto rows_of = [&](std::int64_t tile, int slot) -> Rows {
+    float* proc = reinterpret_cast<float*>(proc_stage(tile));
+    if constexpr (sizeof(T) == 4) {
+      char* raw = raw_stage(slot);
+      return {reinterpret_cast<float*>(raw + ch * lay.raw_row), proc,
+              reinterpret_cast<float*>(raw + 2 * ch * lay.raw_row)};
+    } else {
+      return {proc, proc + ch * kTile, proc + 2 * ch * kTile};
+    }
+  };
   // A full tile on the 16-byte path, the common case, in a few instructions per copy: copy k of a thread is row
   // r0 + k·rstep, chunk c0 of every staged array (rows of kChunks chunks, i = tid + k·nthreads, kChunks divides
   // nthreads), the same in every tile, so each array's source is located once and a tile adds its first token.
@@ -252,7 +271,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   };
 
   // Per-(channel, token) work once per element, canonical steps 1-3 and the gate of step 8, from a raw stage into
-  // a processed one (and 16-bit B/C widened to fp32). Each thread takes kGroups groups of 4 tokens of one channel
+  // the rows of rows_of (and 16-bit B/C widened to fp32). Each thread takes kGroups groups of 4 tokens of one channel
   // (CH·kLanes threads cover CH·kTile elements), so its channels and their delta biases are fixed for the launch.
   constexpr int kGroups = kTile / 4 / kLanes;
   float bias_g[kGroups];
@@ -264,9 +283,10 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     const T* u_raw = reinterpret_cast<const T*>(raw);
     const T* dt_raw = reinterpret_cast<const T*>(raw + ch * lay.raw_row);
     const T* z_raw = reinterpret_cast<const T*>(raw + 2 * ch * lay.raw_row);
-    float* dlt = reinterpret_cast<float*>(proc_stage(tile));
-    float* dus = dlt + ch * kTile;
-    float* gs = dus + ch * kTile;
+    const Rows out = rows_of(tile, slot);
+    float* dlt = out.delta;
+    float* dus = out.delta_u;
+    float* gs = out.gate;
 #pragma unroll
     for (int i = 0; i < kGroups; ++i) {
       const int gi = tid + i * nthreads;
@@ -294,7 +314,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     if constexpr (!kConstBC && sizeof(T) != 4) {
       // Eight elements per step: one 16-byte read, two 16-byte writes (B rows, then C rows, kPitch apart).
       const char* bc_raw = raw + 3 * ch * lay.raw_row;
-      float* bcf = gs + ch * kTile;
+      float* bcf = reinterpret_cast<float*>(proc_stage(tile)) + 3 * ch * kTile;
       constexpr int kPerRow = kTile / 8;
       for (int e = tid; e < 2 * kN * kPerRow; e += nthreads) {
         const int r = e / kPerRow;
@@ -346,9 +366,10 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     const int valid = static_cast<int>(p.len - tile_start < kTile ? p.len - tile_start : kTile);
     const char* raw = raw_stage(slot);
     const T* u_raw = reinterpret_cast<const T*>(raw);
-    const float* dlt = reinterpret_cast<const float*>(proc_stage(tile));
-    const float* dus = dlt + ch * kTile;
-    const float* gs = dus + ch * kTile;
+    const Rows in = rows_of(tile, slot);
+    const float* dlt = in.delta;
+    const float* dus = in.delta_u;
+    const float* gs = in.gate;
     cp_async_wait_all();  // tile + 1, the only stage in flight, has landed
     __syncthreads();      // tile's processed stage and tile + 1's raw one visible to all; tile − 1 done everywhere
     if (tile + 2 < n_tiles) stage(tile + 2, slot2);
@@ -360,7 +381,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
         bt = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row);
         ct = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row + kN * lay.raw_bc_row);
       } else {
-        bt = gs + ch * kTile;
+        bt = reinterpret_cast<const float*>(proc_stage(tile)) + 3 * ch * kTile;
         ct = bt + kN * kPitch;
       }
     }
@@ -470,9 +491,13 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
         if (k == kTile / kSub / 2 - 1) preprocess(tile + 1, slot1);
       }
     } else {
+      auto masked_range = [&](int from, int to) {
 #pragma unroll 1
-      for (int s = 0; s < valid; s += kSub) sub_block(std::true_type{}, s, valid - s < kSub ? valid - s : kSub);
+        for (int s = from; s < to; s += kSub) sub_block(std::true_type{}, s, valid - s < kSub ? valid - s : kSub);
+      };
+      masked_range(0, valid < kTile / 2 ? valid : kTile / 2);
       preprocess(tile + 1, slot1);
+      masked_range(kTile / 2, valid);
     }
     chunks_done += ends;
   }
