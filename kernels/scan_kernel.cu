@@ -297,15 +297,15 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       for (int j = 0; j < 4; ++j) {
         const float uu = Io<T>::load(u_raw[cc * kTile + t4 + j]);
         const float x = __fadd_rn(Io<T>::load(dt_raw[cc * kTile + t4 + j]), bias_g[i]);
-        const float del = p.softplus ? softplus_f32(x) : x;
+        // Both options computed and one selected: a branch here would split the unrolled tile, and this math is
+        // hidden among the recurrence's latencies only inside one basic block. Without z the z row holds stale
+        // values, whose gate is discarded.
+        const float sp = softplus_f32(x);
+        const float del = p.softplus ? sp : x;
         dl4[j] = del;
         du4[j] = __fmul_rn(del, uu);
-        if (z_base) {
-          const float zz = Io<T>::load(z_raw[cc * kTile + t4 + j]);
-          g4[j] = gate_f32(zz);
-        } else {
-          g4[j] = 1.0f;
-        }
+        const float g = gate_f32(Io<T>::load(z_raw[cc * kTile + t4 + j]));
+        g4[j] = z_base ? g : 1.0f;
       }
       *reinterpret_cast<float4*>(dlt + cc * kTile + t4) = make_float4(dl4[0], dl4[1], dl4[2], dl4[3]);
       *reinterpret_cast<float4*>(dus + cc * kTile + t4) = make_float4(du4[0], du4[1], du4[2], du4[3]);
