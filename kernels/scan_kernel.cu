@@ -348,7 +348,8 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   // What an earlier launch may write: Q from memory and the incoming state; everything this launch writes comes
   // after them. Read at L2 (.cg): this SM's L1 may still hold a line of the ping-pong buffer from a chunk that
   // read it before the predecessor overwrote it. next_end: the first multiple of q after the tokens done,
-  // advanced per tile by additions (three 64-bit divisions per tile instead cost a 1008-token scan 3 µs of 57).
+  // advanced per tile by additions where checkpoints need the chunk ends (three 64-bit divisions per tile cost a
+  // 1008-token scan 3 µs of 57).
   pdl_wait();
   std::int64_t q = p.q_ptr ? static_cast<std::int64_t>(__ldcg(p.q_ptr)) : p.q;
   if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
@@ -356,7 +357,6 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   const std::int64_t local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
   const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
   std::int64_t next_end = q;
-  int chunks_done = 0;  // chunk ends passed, added to the honour report's counter once at the end
 #pragma unroll
   for (int k = 0; k < kS; ++k) h[k] = p.h_in ? __ldcg(p.h_in + row * kN + l + kLanes * k) : 0.0f;
   int slot = 0;
@@ -474,16 +474,19 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       store_if(out_tile + tl * p.out_sl, Io<T>::store(o), (kLanes == 8 || !(l & 1)) && (!kMasked || token < m));
     };
 
-    // Chunk ends e (relative tokens, a chunk covers (e − q, e]) inside this tile: the multiples of q and len.
+    // Chunk ends e (relative tokens, a chunk covers (e − q, e]) inside this tile, the multiples of q and len: only
+    // a checkpoint needs them (counting them in every tile cost Q = 32 2 % of a D 2048 L 4096 scan).
     int ends = 0;
-    for (; next_end <= tile_end; next_end += q) ++ends;
-    if (tile_end == p.len && p.len % q != 0) ++ends;
+    if (p.ckpt) {
+      for (; next_end <= tile_end; next_end += q) ++ends;
+      if (tile_end == p.len && p.len % q != 0) ++ends;
+    }
     // Fast path: a full tile with no checkpoint to write. A chunk end inside it changes nothing the tile computes
     // (inkernel carries the state across it), so where it falls, even inside a sub-block when kSub does not
     // divide Q (a one-chunk prefill of 1021 tokens), does not matter. Fully unrolled and branch-free, so
     // independent work of neighbouring sub-blocks overlaps; only the h chains are sequential. Otherwise (ragged
     // tile, a checkpoint to write) the masked path, which computes the same values in the same order.
-    if (valid == kTile && (!p.ckpt || ends == 0)) {
+    if (valid == kTile && ends == 0) {
 #pragma unroll
       for (int k = 0; k < kTile / kSub; ++k) {
         sub_block(std::false_type{}, k * kSub, kSub);
@@ -499,10 +502,10 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       preprocess(tile + 1, slot1);
       masked_range(kTile / 2, valid);
     }
-    chunks_done += ends;
   }
-  // One atomic per block and launch: one per tile, in a branch inside the tile loop, cost 2 to 3 % (single too).
-  if (p.chunk_counter && tid == 0 && chunks_done > 0) atomicAdd(p.chunk_counter, chunks_done);
+  // The chunks of this launch, all passed: one atomic per block and launch (one per tile, in a branch inside the
+  // tile loop, cost 2 to 3 %, single too).
+  if (p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(local_chunks));
   if (p.h_out) {
 #pragma unroll
     for (int k = 0; k < kS; ++k) p.h_out[row * kN + l + kLanes * k] = h[k];
