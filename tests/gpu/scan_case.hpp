@@ -18,6 +18,7 @@ struct Shape {
   std::int64_t batch = 1, dim = 16, seqlen = 256, groups = 1;
   DType dtype = DType::f32;
   bool gate = true;
+  bool softplus = true;   // without it, delta = dt + bias is drawn positive (no softplus to make it so)
   bool const_bc = false;  // time-invariant B/C of shape (D, N): groups = D, time stride 0
   bool h0 = true;
 };
@@ -33,14 +34,14 @@ class ScanCase {
     const std::int64_t groups = s.const_bc ? s.dim : s.groups;
     const std::int64_t n_bc = s.const_bc ? s.dim * 16 : s.batch * groups * 16 * s.seqlen;
     u = make(n_act, [&] { return uni(-1, 1); });
-    dt = make(n_act, [&] { return uni(-3, 0); });
+    dt = make(n_act, [&] { return s.softplus ? uni(-3, 0) : uni(0.001, 0.2); });
     z = make(n_act, [&] { return uni(-2, 2); });
     Bm = make(n_bc, [&] { return uni(-1, 1); });
     Cm = make(n_bc, [&] { return uni(-1, 1); });
     for (std::int64_t d = 0; d < s.dim; ++d) {
       for (int n = 0; n < 16; ++n) A_log.push_back(static_cast<float>(std::log((n + 1) * uni(0.9, 1.1))));
       D_skip.push_back(static_cast<float>(uni(-1, 1)));
-      bias.push_back(static_cast<float>(uni(-4.5, -2.2)));
+      bias.push_back(static_cast<float>(s.softplus ? uni(-4.5, -2.2) : uni(0.0, 0.05)));
     }
     for (std::int64_t i = 0; i < s.batch * s.dim * 16; ++i) h0.push_back(static_cast<float>(uni(-0.5, 0.5)));
 
@@ -117,6 +118,7 @@ class ScanCase {
     p.delta_stride = act;
     p.z = s.gate ? (device ? d_z.data() : z.data()) : nullptr;
     p.z_stride = act;
+    p.delta_softplus = s.softplus;
     p.B = device ? d_B.data() : Bm.data();
     p.C = device ? d_C.data() : Cm.data();
     if (s.const_bc) {

@@ -1,11 +1,12 @@
-// GPU tests of the CUDA `seq` scan: accuracy against the fp64 oracle of lib/scan, bitwise chunk invariance
-// across modes and chunk sizes, the chunk report, `reset` differing, strided inputs, device-chosen Q, and the
-// programmatic-dependent-launch chaining of `launch` chunks.
+// GPU tests of the CUDA `seq` scan: accuracy against the fp64 oracle of lib/scan (with and without z and
+// softplus), bitwise chunk invariance across modes and chunk sizes, the chunk report, `reset` differing, strided
+// inputs, device-chosen Q, and the programmatic-dependent-launch chaining of `launch` chunks.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "catch.hpp"
@@ -79,6 +80,32 @@ TEST_CASE("fp32 scan matches the fp64 oracle within 1e-6", "[gpu][scan][sanitize
     CAPTURE(const_bc, e.out, e.state);
     REQUIRE(e.out <= 1e-6);
     REQUIRE(e.state <= 1e-6);
+  }
+}
+
+// The kernel computes softplus and the gate for every element and selects: without them the selected value must
+// be delta itself and a gate of exactly 1, in both thread layouts (16 lanes below B·D = 2560, 8 lanes above).
+TEST_CASE("fp32 scan without z or softplus matches the fp64 oracle", "[gpu][scan]") {
+  auto op = corey::cuda::make_scan_op(0);
+  for (const std::int64_t dim : {16, 1280}) {
+    for (const auto& [gate, softplus] : {std::pair{false, true}, std::pair{true, false}, std::pair{false, false}}) {
+      Shape s;
+      s.batch = 2;
+      s.dim = dim;
+      s.seqlen = dim == 16 ? 1000 : 130;
+      s.gate = gate;
+      s.softplus = softplus;
+      ScanCase c(s, 41);
+      c.poison_outputs();
+      op->run(c.problem, cfg(ChunkMode::inkernel, 96));
+      // Without the gate the output is y itself: the rounding of its 16 products stays (the gated tests scale it
+      // by |z·σ(z)|, 0.5 on average over z ∈ [-2, 2]), about 1e-6 where small δ lets the states grow. A wrong
+      // gate or δ would be off by far more.
+      const Errors e = compare_with_oracle(c, 1e-3);
+      CAPTURE(dim, gate, softplus, e.out, e.state);
+      REQUIRE(e.out <= (gate ? 1e-6 : 2e-6));
+      REQUIRE(e.state <= 1e-6);
+    }
   }
 }
 
