@@ -219,6 +219,8 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
       return {proc, proc + ch * kTile, proc + 2 * ch * kTile};
     }
   };
+  // 16-bit I/O: B and C widened to fp32, after the three rows of a processed stage.
+  auto widened_bc = [&](std::int64_t tile) { return reinterpret_cast<float*>(proc_stage(tile)) + 3 * ch * kTile; };
   // A full tile on the 16-byte path, the common case, in a few instructions per copy: copy k of a thread is row
   // r0 + k·rstep, chunk c0 of every staged array (rows of kChunks chunks, i = tid + k·nthreads, kChunks divides
   // nthreads), the same in every tile, so each array's source is located once and a tile adds its first token.
@@ -314,7 +316,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
     if constexpr (!kConstBC && sizeof(T) != 4) {
       // Eight elements per step: one 16-byte read, two 16-byte writes (B rows, then C rows, kPitch apart).
       const char* bc_raw = raw + 3 * ch * lay.raw_row;
-      float* bcf = reinterpret_cast<float*>(proc_stage(tile)) + 3 * ch * kTile;
+      float* bcf = widened_bc(tile);
       constexpr int kPerRow = kTile / 8;
       for (int e = tid; e < 2 * kN * kPerRow; e += nthreads) {
         const int r = e / kPerRow;
@@ -381,7 +383,7 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
         bt = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row);
         ct = reinterpret_cast<const float*>(raw + 3 * ch * lay.raw_row + kN * lay.raw_bc_row);
       } else {
-        bt = reinterpret_cast<const float*>(proc_stage(tile)) + 3 * ch * kTile;
+        bt = widened_bc(tile);
         ct = bt + kN * kPitch;
       }
     }
