@@ -601,7 +601,9 @@ Json section_table1(cc::ScanRunner& runner) {
 // the estimator at stride 1 and 8 (the grid path: the sample exceeds one cluster), and at stride 256 (16
 // sampled tokens per channel, 32768 values) on the grid path, on the one-cluster path, and on the cluster path
 // with the scan launched as its programmatic dependent (the scan stages and preprocesses its first tile while
-// the statistic runs, then waits for it and reads Q).
+// the statistic runs, then waits for it and reads Q); the same two launches with the statistic over one value
+// (what the pair of launches costs with next to no statistic); and the statistic computed by a block of the
+// scan's own launch (launch_seq_scan_routed), which costs no launch, the last row again over one value.
 Json section_stats(cc::ScanRunner& runner) {
   using corey::entropy::Estimator;
   Json rows = Json::array();
@@ -615,15 +617,23 @@ Json section_stats(cc::ScanRunner& runner) {
     std::int64_t stride;
     bool cluster;       // the one-cluster path allowed
     bool programmatic;  // the scan launched as a programmatic dependent of the statistic
+    bool one_value = false;  // the statistic over u[0, 0, 0] only
+    bool in_scan = false;    // computed by a block of the scan's launch
   };
   const Row rows_wanted[] = {{Estimator::hist, 1, true, false},           {Estimator::hist, 8, true, false},
                              {Estimator::variance_proxy, 1, true, false}, {Estimator::variance_proxy, 8, true, false},
                              {Estimator::hist, 256, false, false},        {Estimator::hist, 256, true, false},
                              {Estimator::hist, 256, true, true},          {Estimator::cheap_proxy, 256, true, true},
-                             {Estimator::variance_proxy, 256, true, true}};
+                             {Estimator::variance_proxy, 256, true, true},
+                             {Estimator::cheap_proxy, 1, true, true, true},
+                             {Estimator::hist, 256, true, false, false, true},
+                             {Estimator::cheap_proxy, 256, true, false, false, true},
+                             {Estimator::variance_proxy, 256, true, false, false, true},
+                             {Estimator::cheap_proxy, 1, true, false, true, true}};
   for (DType t : {DType::f32, DType::bf16}) {
     Problem pr(1, 2048, 4096, t, false, true);
-    const auto view = corey::entropy::contiguous_view(pr.u.data(), t, 1, 2048, 4096);
+    const auto full_view = corey::entropy::contiguous_view(pr.u.data(), t, 1, 2048, 4096);
+    const auto one_view = corey::entropy::contiguous_view(pr.u.data(), t, 1, 1, 1);
     const auto scan_plan = runner.plan(pr.p, cfg(ChunkMode::inkernel, 256), 0);
     ChunkConfig routed;
     routed.mode = ChunkMode::inkernel;
@@ -633,7 +643,7 @@ Json section_stats(cc::ScanRunner& runner) {
     for (cc::ScanParams& k : dependent_plan) k.pdl_dependent = true;
     const Timing ts = measure([&] { launch_plan(scan_plan, t); }, true);
     // The routed scan alone, Q already in memory: what reading Q from device memory costs by itself.
-    stats->choose_chunk_into(view, corey::entropy::Statistic{}, corey::entropy::ChunkRule{}, h_dev, q_dev);
+    stats->choose_chunk_into(full_view, corey::entropy::Statistic{}, corey::entropy::ChunkRule{}, h_dev, q_dev);
     const Timing tr = measure([&] { launch_plan(routed_plan, t); }, true);
     std::printf("stat %-4s scan Q 256 %8.1f us, scan reading Q from memory %8.1f us\n", dtype_name(t).c_str(),
                 ts.batch_s * 1e6, tr.batch_s * 1e6);
@@ -643,12 +653,19 @@ Json section_stats(cc::ScanRunner& runner) {
       st.stride = row.stride;
       corey::entropy::ChunkRule rule;
       stats->set_cluster_max_samples(row.cluster ? cluster_limit : 0);
-      const std::int64_t samples = 2048 * ((4096 + row.stride - 1) / row.stride);
+      const auto& view = row.one_value ? one_view : full_view;
+      const std::int64_t samples = row.one_value ? 1 : 2048 * ((4096 + row.stride - 1) / row.stride);
       const bool on_cluster = row.cluster && samples <= cluster_limit;
       stats->set_timing(false);  // measure's events bracket each repetition; none may sit between the two kernels
       const Timing tst = measure([&] { stats->choose_chunk_into(view, st, rule, h_dev, q_dev); }, true);
+      cc::RoutedStatistic in_scan;
+      if (row.in_scan) in_scan = stats->routed_statistic(view, st, rule, h_dev, q_dev);
       const Timing tall = measure(
           [&] {
+            if (row.in_scan) {
+              cc::launch_seq_scan_routed(cc::io_type(t), routed_plan.front(), in_scan, cc::backend_stream(0));
+              return;
+            }
             stats->choose_chunk_into(view, st, rule, h_dev, q_dev);
             launch_plan(row.programmatic ? dependent_plan : routed_plan, t);
           },
@@ -658,18 +675,19 @@ Json section_stats(cc::ScanRunner& runner) {
       j["estimator"] = std::string(corey::entropy::to_string(row.est));
       j["stride"] = row.stride;
       j["samples"] = samples;
-      j["path"] = on_cluster ? "cluster" : "grid";
-      j["scan_launch"] = row.programmatic ? "programmatic" : "after";
+      j["path"] = row.in_scan ? "one block of the scan's launch" : on_cluster ? "cluster" : "grid";
+      const char* launch = row.in_scan ? "in the scan's launch" : row.programmatic ? "programmatic" : "after";
+      j["scan_launch"] = launch;
       j["scan_time"] = ts.json();
       j["routed_scan_time"] = tr.json();
       j["stats_time"] = tst.json();
       j["stats_then_scan_time"] = tall.json();
       j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
       j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
-      std::printf("stat %-4s %-15s s=%-3ld %-7s %-12s scan %8.1f us stats %7.1f us stats+scan %8.1f us  "
+      std::printf("stat %-4s %-15s s=%-3ld %-7s %-20s scan %8.1f us stats %7.1f us stats+scan %8.1f us  "
                   "overhead %+5.1f%% (cold %+5.1f%%)\n",
                   dtype_name(t).c_str(), corey::entropy::to_string(row.est).data(), static_cast<long>(row.stride),
-                  on_cluster ? "cluster" : "grid", row.programmatic ? "programmatic" : "after", ts.batch_s * 1e6,
+                  row.in_scan ? "block" : on_cluster ? "cluster" : "grid", launch, ts.batch_s * 1e6,
                   tst.batch_s * 1e6, tall.batch_s * 1e6, j["overhead_pct"].get<double>(),
                   j["overhead_cold_pct"].get<double>());
       std::fflush(stdout);

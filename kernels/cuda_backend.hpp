@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "entropy/stats_op.hpp"
 #include "scan/scan_op.hpp"
+#include "scan_kernel.hpp"
 #include "stats_tap.hpp"
 
 namespace corey::cuda {
@@ -65,6 +66,13 @@ class DeviceStatsOp : public entropy::StatsOp {
   // A statistic over at most `samples` sampled values takes the one-launch cluster path (stats_kernel.hpp);
   // the default is the most that path holds (0 before sm_90). 0 sends every statistic through the grid path.
   virtual void set_cluster_max_samples(std::int64_t samples) = 0;
+  // Statistic s and the rule as a routed scan computes them in its own launch (launch_seq_scan_routed), writing
+  // H and Q like choose_chunk_into. Usage errors: token_hist, and more than kStatsClusterMaxSamples sampled
+  // values (a few blocks compute them beside the scan, and must finish well before it). The routed scan uses
+  // this op's workspace: enqueue it in stream order with the op's other statistics.
+  virtual RoutedStatistic routed_statistic(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                           const entropy::ChunkRule& rule, float* entropy_out,
+                                           std::int32_t* chunk_out) = 0;
   // Events around each launch for last_kernel_time_s (default on). Off, the next kernel on the stream follows
   // the statistic's directly, which a programmatic dependent launch needs (an event between them makes the
   // dependency a full one).

@@ -73,7 +73,8 @@ class CudaStatsOp final : public DeviceStatsOp {
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kHistCounters * sizeof(unsigned long long));
     token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
-    misc_ = DeviceBuffer(64);  // tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32)
+    // Tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32), the routed scan's flags (5 × u32).
+    misc_ = DeviceBuffer(64);
     hist_.fill_bytes(0);
     misc_.fill_bytes(0);
     ws_.partials = partials_.data();
@@ -87,6 +88,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     ws_.result = reinterpret_cast<double*>(static_cast<char*>(misc_.data()) + 8);
     scratch_h_ = reinterpret_cast<float*>(static_cast<char*>(misc_.data()) + 32);
     scratch_q_ = reinterpret_cast<std::int32_t*>(static_cast<char*>(misc_.data()) + 36);
+    routed_flags_ = reinterpret_cast<unsigned int*>(static_cast<char*>(misc_.data()) + 40);
     check(cudaEventCreate(&ev_start_), "cudaEventCreate");
     check(cudaEventCreate(&ev_stop_), "cudaEventCreate");
   }
@@ -150,6 +152,24 @@ class CudaStatsOp final : public DeviceStatsOp {
 
   void set_cluster_max_samples(std::int64_t samples) override {
     ws_.cluster_max_samples = std::clamp<std::int64_t>(samples, 0, cluster_limit_);
+  }
+
+  RoutedStatistic routed_statistic(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                   const entropy::ChunkRule& rule, float* entropy_out,
+                                   std::int32_t* chunk_out) override {
+    if (host_only(s.estimator) || s.estimator == entropy::Estimator::token_hist)
+      throw_usage_error("routed scan: statistic '" + std::string(entropy::to_string(s.estimator)) +
+                        "' is not computed inside the scan's launch");
+    RoutedStatistic r;
+    r.params = params_for(x, s, &rule, entropy_out, chunk_out, 0, 0);
+    const std::int64_t samples = x.batch * x.dim * ((x.seqlen + s.stride - 1) / s.stride);
+    if (samples > kStatsClusterMaxSamples)
+      throw_usage_error("routed scan: " + std::to_string(samples) + " sampled values exceed the " +
+                        std::to_string(kStatsClusterMaxSamples) + " computed beside the scan; use a larger "
+                        "stride");
+    r.ws = ws_;
+    r.flags = routed_flags_;
+    return r;
   }
 
   double last_kernel_time_s() const override {
@@ -261,6 +281,7 @@ class CudaStatsOp final : public DeviceStatsOp {
   DeviceBuffer partials_, hist_, token_h_, misc_;
   float* scratch_h_ = nullptr;
   std::int32_t* scratch_q_ = nullptr;
+  unsigned int* routed_flags_ = nullptr;
   cudaEvent_t ev_start_ = nullptr;
   cudaEvent_t ev_stop_ = nullptr;
 };

@@ -11,20 +11,29 @@
 // it writes global memory only after that, so the ping-pong WAR hazard (chunk k+1 writes the buffer chunk k
 // reads) cannot occur whatever the trigger point: the trigger only lets the successor's prologue run early. One
 // kernel serves both, so a chunk of `launch` runs the same code as `single`.
+//
+// The routed scan (seq_scan_routed_kernel, launch_seq_scan_routed) adds a few blocks to the grid that compute the
+// statistic choosing Q on SMs the scan leaves idle; the scan blocks, the same code as seq_scan_kernel's, read Q
+// only after their tile loops, since Q changes nothing they compute.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <string>
 #include <type_traits>
 
+#include "core/error.hpp"
 #include "cuda_check.hpp"
 #include "programmatic_launch.cuh"
 #include "scan_kernel.hpp"
 #include "scan_math.cuh"
+#include "stats_math.cuh"
 
 namespace corey::cuda {
 namespace {
@@ -151,9 +160,24 @@ constexpr int scan_max_registers() {
   return 128;                                               // 16 warps per SM
 }
 
-template <typename T, bool kConstBC, int kLanes>
-__global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, kConstBC, kLanes>()))
-    seq_scan_kernel(const ScanParams p) {
+// A routed scan's hand-over from the statistic blocks of its own launch: once Q is in memory, the statistic
+// stores (epoch << 32) | Q into `ready` (release), `epoch` being this launch's own number, so a scan block reads Q
+// in the load that sees it ready and nothing needs re-zeroing after the launch. `sync`: the statistic blocks'
+// own three words (blocks_statistic).
+struct RoutedQ {
+  unsigned long long* ready = nullptr;
+  unsigned int* sync = nullptr;
+  unsigned int scan_blocks = 0;
+  unsigned int stat_blocks = 0;
+  unsigned int epoch = 0;
+};
+
+// One block of the scan: block block_index() of the plan's grid (a callable, so the index is read where the
+// code first needs it, as in a kernel that reads blockIdx itself). kRouted: Q is written by the statistic blocks
+// of the same launch, so this block runs its whole tile loop first and reads Q only to count its chunks (no
+// checkpoint needs Q earlier).
+template <typename T, bool kConstBC, int kLanes, bool kRouted, typename BlockIndex>
+__device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block_index, const RoutedQ routed) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
   if (p.pdl_trigger) pdl_trigger();
   extern __shared__ __align__(16) char smem[];
@@ -164,8 +188,8 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   const int c = tid / kLanes;  // channel within the block
   const int l = tid % kLanes;  // lane within the channel
   const int blocks_per_row = p.dim / ch;
-  const int b = blockIdx.x / blocks_per_row;
-  const int d0 = (blockIdx.x % blocks_per_row) * ch;
+  const int b = block_index() / blocks_per_row;
+  const int d0 = (block_index() % blocks_per_row) * ch;
   const int d = d0 + c;
   const int grp = d0 / (p.dim / p.groups);
 
@@ -353,9 +377,12 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   // advanced per tile by additions where checkpoints need the chunk ends (three 64-bit divisions per tile cost a
   // 1008-token scan 3 µs of 57).
   pdl_wait();
-  std::int64_t q = p.q_ptr ? static_cast<std::int64_t>(__ldcg(p.q_ptr)) : p.q;
-  if (p.q_used && blockIdx.x == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
-  if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
+  std::int64_t q = p.len;  // routed: only counted at the end
+  if constexpr (!kRouted) {
+    q = p.q_ptr ? static_cast<std::int64_t>(__ldcg(p.q_ptr)) : p.q;
+    if (p.q_used && block_index() == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
+    if (q <= 0) q = p.len;  // invalid Q: one chunk; the host report then shows q_used != requested
+  }
   const std::int64_t local_chunks = (p.len + q - 1) / q;                           // chunks of this launch
   const std::int64_t n_chunks = p.ckpt_chunks > 0 ? p.ckpt_chunks : local_chunks;  // checkpoint layout
   std::int64_t next_end = q;
@@ -507,33 +534,95 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   }
   // The chunks of this launch, all passed: one atomic per block and launch (one per tile, in a branch inside the
   // tile loop, cost 2 to 3 %, single too).
-  if (p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(local_chunks));
+  if constexpr (kRouted) {
+    if (tid == 0) {
+      unsigned long long ready;
+      for (;;) {
+        asm volatile("ld.acquire.gpu.global.u64 %0, [%1];" : "=l"(ready) : "l"(routed.ready) : "memory");
+        if (ready >> 32 == routed.epoch) break;
+        __nanosleep(64);
+      }
+      std::int64_t q_read = static_cast<std::int32_t>(ready & 0xffffffffu);
+      if (p.q_used && block_index() == 0) *p.q_used = static_cast<std::int32_t>(q_read);
+      if (q_read <= 0) q_read = p.len;
+      if (p.chunk_counter) atomicAdd(p.chunk_counter, static_cast<int>((p.len + q_read - 1) / q_read));
+    }
+  } else {
+    if (p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(local_chunks));
+  }
   if (p.h_out) {
 #pragma unroll
     for (int k = 0; k < kS; ++k) p.h_out[row * kN + l + kLanes * k] = h[k];
   }
-  if (p.tokens_counter && blockIdx.x == 0 && tid == 0)
+  if (p.tokens_counter && block_index() == 0 && tid == 0)
     atomicAdd(p.tokens_counter, static_cast<unsigned long long>(p.len));
 }
 
 template <typename T, bool kConstBC, int kLanes>
+__global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, kConstBC, kLanes>()))
+    seq_scan_kernel(const ScanParams p) {
+  scan_block<T, kConstBC, kLanes, false>(p, [] { return blockIdx.x; }, RoutedQ{});
+}
+
+template <typename T>
+constexpr IoType kIoOf = std::is_same_v<T, float>    ? IoType::f32
+                         : std::is_same_v<T, __half> ? IoType::f16
+                                                     : IoType::bf16;
+
+// The routed scan (variable B/C): blocks 0…S−1 compute the statistic that chooses Q, on SMs the scan leaves idle,
+// while blocks S… run the scan of the plan's blocks 0…, which wait for Q only after their tile loops. One launch,
+// so the statistic costs no launch of its own; a cooperative launch, so every block is resident.
+template <typename T, int kLanes>
+__global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, false, kLanes>()))
+    seq_scan_routed_kernel(const ScanParams p, const StatsParams sp, const StatsWorkspace ws, const RoutedQ routed) {
+  if (blockIdx.x < routed.stat_blocks) {
+    extern __shared__ __align__(16) unsigned int statistic_shared[];
+    stats_device::blocks_statistic<kIoOf<T>>(sp, ws, statistic_shared, static_cast<int>(blockIdx.x),
+                                             static_cast<int>(routed.stat_blocks), routed.sync);
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+      const unsigned long long ready =
+          static_cast<unsigned long long>(routed.epoch) << 32 | static_cast<std::uint32_t>(*sp.chunk_out);
+      asm volatile("st.release.gpu.global.u64 [%0], %1;" ::"l"(routed.ready), "l"(ready) : "memory");
+    }
+    return;
+  }
+  scan_block<T, false, kLanes, true>(p, [&routed] { return blockIdx.x - routed.stat_blocks; }, routed);
+}
+
+// The routed kernel's dynamic shared memory: the scan's stages, or a statistic block's counters and samples.
+std::size_t routed_shared_bytes(int elem_bytes, int channels, int lanes, std::int64_t samples, int stat_blocks,
+                                int bins) {
+  return static_cast<std::size_t>(std::max<std::int64_t>(
+      Smem(elem_bytes, false, channels).total,
+      stats_device::blocks_statistic_bytes(samples, stat_blocks, channels * lanes, bins)));
+}
+
+// Sets the kernel's shared-memory attributes once per device (they belong to the calling thread's current device,
+// and `--devices` workers drive several). kRouted: seq_scan_routed_kernel (variable B/C).
+template <typename T, bool kConstBC, int kLanes, bool kRouted = false>
 void prepare_kernel() {
-  // The attribute belongs to the calling thread's current device, and `--devices` workers drive several.
   static std::mutex mutex;
   static std::set<int> prepared;
   int device = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
   std::lock_guard lock(mutex);
   if (prepared.count(device) != 0) return;
-  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>,
-                             cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total),
-        "cudaFuncSetAttribute(seq_scan_kernel)");
-  // All of the SM's L1/shared storage as shared memory: the kernel reads global memory through cp.async (L2)
-  // only, and two 115712-byte blocks must fit an SM. The occupancy query honours this preference.
-  check(cudaFuncSetAttribute(seq_scan_kernel<T, kConstBC, kLanes>,
-                             cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared),
-        "cudaFuncSetAttribute(seq_scan_kernel carveout)");
+  const auto set = [](auto kernel, std::size_t max_shared_bytes) {
+    check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(max_shared_bytes)),
+          "cudaFuncSetAttribute(seq_scan_kernel)");
+    // All of the SM's L1/shared storage as shared memory: the kernel reads global memory through cp.async (L2)
+    // only, and two 115712-byte blocks must fit an SM. The occupancy query honours this preference.
+    check(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                               cudaSharedmemCarveoutMaxShared),
+          "cudaFuncSetAttribute(seq_scan_kernel carveout)");
+  };
+  if constexpr (kRouted) {
+    set(seq_scan_routed_kernel<T, kLanes>, routed_shared_bytes(sizeof(T), kScanMaxThreads / kLanes, kLanes,
+                                                               kStatsClusterMaxSamples, 1, kRoutedMaxBins));
+  } else {
+    set(seq_scan_kernel<T, kConstBC, kLanes>, Smem(sizeof(T), kConstBC, kScanMaxThreads / kLanes).total);
+  }
   prepared.insert(device);
 }
 
@@ -550,6 +639,56 @@ void launch_typed(const ScanParams& p, cudaStream_t stream) {
   }
   launch_pdl(seq_scan_kernel<T, kConstBC, kLanes>, blocks, threads, static_cast<std::size_t>(lay.total), stream,
              "seq_scan_kernel launch (dependent)", p);
+}
+
+template <typename T, int kLanes>
+void launch_routed_typed(const ScanParams& p, const RoutedStatistic& st, cudaStream_t stream) {
+  auto kernel = seq_scan_routed_kernel<T, kLanes>;
+  prepare_kernel<T, false, kLanes, true>();
+  const unsigned scan_blocks = static_cast<unsigned>(p.batch) * static_cast<unsigned>(p.dim / p.channels_per_block);
+  const unsigned threads = static_cast<unsigned>(p.channels_per_block * kLanes);
+  const std::int64_t samples = stats_device::sampled_count(st.params);
+  // The statistic takes the resident slots the scan leaves (loading scattered samples is what bounds it), at
+  // least one and at most kRoutedMaxStatBlocks; their count sets the shared memory of every block, against
+  // which the residency is checked.
+  int device = 0, sms = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+  const auto shared_for = [&](unsigned stat_blocks) {
+    return routed_shared_bytes(sizeof(T), p.channels_per_block, kLanes, samples, static_cast<int>(stat_blocks),
+                               st.params.bins);
+  };
+  const auto resident = [&](unsigned stat_blocks) {
+    int per_sm = 0;
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, static_cast<int>(threads),
+                                                        shared_for(stat_blocks)),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor(seq_scan_routed_kernel)");
+    return static_cast<std::int64_t>(sms) * per_sm;
+  };
+  const std::int64_t spare = resident(1) - static_cast<std::int64_t>(scan_blocks);
+  if (spare < 1)
+    throw_usage_error("CUDA routed scan: " + std::to_string(scan_blocks) +
+                      " scan blocks and a statistic block do not fit the device at once (at most " +
+                      std::to_string(spare + scan_blocks) + "); route with a separate statistic launch");
+  unsigned stat_blocks = static_cast<unsigned>(std::min<std::int64_t>(spare, kRoutedMaxStatBlocks));
+  while (stat_blocks > 1 && resident(stat_blocks) < scan_blocks + stat_blocks) --stat_blocks;
+  // A number no recent launch on these flags used, never 0 (what they start at).
+  static std::atomic<unsigned int> epochs{0};
+  unsigned int epoch = 0;
+  while (epoch == 0) epoch = epochs.fetch_add(1) + 1;
+  const RoutedQ routed{reinterpret_cast<unsigned long long*>(st.flags), st.flags + 2, scan_blocks, stat_blocks,
+                       epoch};
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(scan_blocks + stat_blocks);
+  cfg.blockDim = dim3(threads);
+  cfg.dynamicSmemBytes = shared_for(stat_blocks);
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeCooperative;  // every block resident: the scan blocks wait for the statistic's
+  attr[0].val.cooperative = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  check(cudaLaunchKernelEx(&cfg, kernel, p, st.params, st.ws, routed), "seq_scan_routed_kernel launch");
 }
 
 // Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).
@@ -593,6 +732,25 @@ int seq_scan_blocks_per_sm(IoType io, bool const_bc, int lanes, int channels_per
 void launch_seq_scan(IoType io, const ScanParams& p, cudaStream_t stream) {
   const bool const_bc = p.B_sl == 0 && p.C_sl == 0;
   dispatch(io, const_bc, p.lanes, [&]<typename T, bool kC, int kL>() { launch_typed<T, kC, kL>(p, stream); });
+}
+
+void launch_seq_scan_routed(IoType io, const ScanParams& p, const RoutedStatistic& st, cudaStream_t stream) {
+  if (p.B_sl == 0 || p.C_sl == 0) throw_usage_error("CUDA routed scan: B and C must vary in time");
+  if (!p.q_ptr || p.q_ptr != st.params.chunk_out || p.ckpt || p.pdl_trigger || p.pdl_dependent || !st.flags)
+    throw_usage_error("CUDA routed scan: one inkernel launch without checkpoints that reads the Q its statistic "
+                      "writes");
+  // Each launch carries its own hand-over number, which a replayed graph would repeat.
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  check(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
+  if (capture != cudaStreamCaptureStatusNone) throw_usage_error("CUDA routed scan: not capturable in a CUDA graph");
+  if (st.params.kind == StatKind::token_hist || st.params.bins < 1 || st.params.bins > kRoutedMaxBins ||
+      stats_device::sampled_count(st.params) > kStatsClusterMaxSamples)
+    throw_usage_error("CUDA routed scan: the statistic must be a histogram or a proxy of at most " +
+                      std::to_string(kRoutedMaxBins) + " bins over at most " +
+                      std::to_string(kStatsClusterMaxSamples) + " sampled values");
+  dispatch(io, false, p.lanes, [&]<typename T, bool kC, int kL>() {
+    if constexpr (!kC) launch_routed_typed<T, kL>(p, st, stream);
+  });
 }
 
 }  // namespace corey::cuda

@@ -2,6 +2,7 @@
 #include <cuda_runtime.h>
 
 #include "scan_params.hpp"
+#include "stats_kernel.hpp"
 
 namespace corey::cuda {
 
@@ -21,5 +22,25 @@ int seq_scan_blocks_per_sm(IoType io, bool const_bc, int lanes, int channels_per
 // programmatic-stream-serialization attribute when params.pdl_dependent. Throws on a launch error; never
 // synchronizes.
 void launch_seq_scan(IoType io, const ScanParams& params, cudaStream_t stream);
+
+// The statistic a routed scan computes in its own launch (DeviceStatsOp::routed_statistic): what it reads and
+// how it chooses Q (params.chunk_out), its workspace (ws.partials, ws.hist, ws.result), and five zeroed words
+// (8-byte aligned) for the hand-over and the statistic blocks' barriers.
+struct RoutedStatistic {
+  StatsParams params;
+  StatsWorkspace ws;
+  unsigned int* flags = nullptr;
+};
+inline constexpr int kRoutedMaxBins = 1024;
+inline constexpr int kRoutedMaxStatBlocks = 4;
+
+// One cooperative launch of a one-launch `inkernel` plan without checkpoints (variable B/C) whose Q the statistic
+// writes (params.q_ptr == statistic.params.chunk_out): up to kRoutedMaxStatBlocks extra blocks compute the
+// statistic on SMs the scan leaves idle, and the scan blocks read Q after their tile loops (Q changes nothing
+// they compute), so routing costs no launch of its own. Not capturable in a CUDA graph. Throws a usage error when
+// the plan does not qualify, the statistic is token_hist, has more than kRoutedMaxBins bins or more than
+// kStatsClusterMaxSamples sampled values, or the scan's blocks and a statistic block do not fit the device at once.
+void launch_seq_scan_routed(IoType io, const ScanParams& params, const RoutedStatistic& statistic,
+                            cudaStream_t stream);
 
 }  // namespace corey::cuda

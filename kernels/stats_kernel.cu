@@ -25,15 +25,13 @@
 #include "cuda_check.hpp"
 #include "programmatic_launch.cuh"
 #include "stats_kernel.hpp"
+#include "stats_math.cuh"
 #include "stats_partial.cuh"
 
 namespace corey::cuda {
 namespace {
 
-using stats_device::Partial1;
-using stats_device::Pass1Accumulator;
-using stats_device::ReduceScratch;
-using stats_device::block_reduce;
+using namespace stats_device;
 
 constexpr int kThreads = 256;
 constexpr int kThreadsShift = 8;
@@ -55,15 +53,6 @@ constexpr int kClusterMaxRegisters = 64;
 constexpr int kClusterMaxBins = 1024;
 static_assert(kStatsClusterMaxSamples == std::int64_t{kClusterMaxBlocks} * kClusterThreads * kClusterPerThread);
 
-struct Part2 {
-  double c2, c4;
-};
-struct Summary {
-  float lo, hi;
-  unsigned int nonfinite;
-  double mean, mean_abs, mean_sq;
-};
-
 // The sampled elements as `rows` rows of `len` elements: row r starts at (r / dim)·sb + (r % dim)·sd and its
 // samples lie `step` elements apart. A tensor read densely and contiguously is a single row. A slot is one
 // element, or with `vec` one 16-byte vector (a row's last slot may be partial). A tile is
@@ -78,32 +67,6 @@ struct Geometry {
   int unroll;  // ≤ kVecUnroll with vec, else ≤ kScalarUnroll
   bool vec;
 };
-
-template <IoType io>
-struct Elem;
-template <>
-struct Elem<IoType::f32> {
-  using T = float;
-};
-template <>
-struct Elem<IoType::f16> {
-  using T = __half;
-};
-template <>
-struct Elem<IoType::bf16> {
-  using T = __nv_bfloat16;
-};
-
-template <IoType io>
-__device__ __forceinline__ float to_f32(typename Elem<io>::T v) {
-  if constexpr (io == IoType::f32) {
-    return v;
-  } else if constexpr (io == IoType::f16) {
-    return __half2float(v);
-  } else {
-    return __bfloat162float(v);
-  }
-}
 
 // a[k] for a run-time k through a chain of selects, so the array stays in registers.
 template <typename V, int N>
@@ -195,125 +158,6 @@ __device__ bool is_last_block(unsigned int* ticket) {
   return last;
 }
 
-// The paper's bin index of a finite value x ≥ lo: floor((x − lo) / denom · k) clamped to [0, k − 1], in fp32
-// with every operation rounded to nearest (no contraction), so it equals the CPU estimator's index bit for bit.
-// The division is taken only near a bin edge: with x − lo ≤ denom, (x − lo) · RN(k / denom) is within
-// k · 2^-22 of the exact formula's value, so away from an integer by more than a margin four times that, both
-// have the same floor. About 2 · k · 2^-20 of the values (5e-4 at k = 256) take the exact path.
-struct PaperBins {
-  float lo, denom, k, kmax, k_over_denom, margin;
-  __device__ PaperBins(float lo_, float denom_, int bins) {
-    lo = lo_;
-    denom = denom_;
-    k = static_cast<float>(bins);
-    kmax = static_cast<float>(bins - 1);
-    k_over_denom = __fdiv_rn(k, denom);
-    margin = k * 0x1p-20f;
-  }
-  __device__ __forceinline__ int operator()(float v) const {
-    const float x = __fsub_rn(v, lo);
-    const float t = __fmul_rn(x, k_over_denom);
-    float f = floorf(t);
-    if (__fsub_rn(t, f) < margin || __fsub_rn(__fadd_rn(f, 1.0f), t) < margin)
-      f = floorf(__fmul_rn(__fdiv_rn(x, denom), k));
-    return static_cast<int>(fminf(fmaxf(f, 0.0f), kmax));
-  }
-};
-
-__host__ __device__ std::int64_t sampled_count(const StatsParams& p) {
-  return p.batch * p.dim * ((p.seqlen + p.stride - 1) / p.stride);
-}
-
-// Thread 0 of the last block: H in the requested units, the result slots and the chunk rule.
-__device__ void finish(const StatsParams& p, const StatsWorkspace& ws, double native, unsigned int nonfinite) {
-  constexpr double kLn2 = 0.69314718055994530942;
-  const double nats = p.kind == StatKind::ebits ? native * kLn2 : native;
-  double value = nats;
-  if (p.units == 1) value = p.kind == StatKind::ebits ? native : nats / kLn2;
-  if (p.units == 2) value = fmin(fmax(nats / log(static_cast<double>(p.bins < 2 ? 2 : p.bins)), 0.0), 1.0);
-  ws.result[0] = value;
-  ws.result[1] = native;
-  ws.result[2] = static_cast<double>(nonfinite);
-  if (p.entropy_out) *p.entropy_out = static_cast<float>(value);
-  if (p.chunk_out) {
-    const double r = p.h_ref <= 0.0 ? 0.0 : fmin(value / p.h_ref, 1.0);
-    const double raw = static_cast<double>(p.c_min) + r * static_cast<double>(p.c_max - p.c_min);
-    const double l2 = log2(fmax(raw, 1.0));
-    const double e = p.round_half_even ? rint(l2) : floor(l2);
-    std::int64_t c = static_cast<std::int64_t>(ldexp(1.0, static_cast<int>(e)));
-    c = c < p.c_min ? p.c_min : (c > p.c_max ? p.c_max : c);
-    if (p.guard_fallback > 0) {
-      const double buckets = fabs(rint(log2(static_cast<double>(c))) - rint(log2(static_cast<double>(p.guard_fallback))));
-      if (buckets < p.guard_min_delta_buckets) c = p.guard_fallback;
-    }
-    *p.chunk_out = static_cast<std::int32_t>(c);
-  }
-}
-
-// The proxies' ratio in [0, 1] times ln K (PAPER.md §2.4).
-__device__ double proxy_native(const StatsParams& p, const Summary& s, double c2, double c4) {
-  double ratio = 0.0;
-  if (p.kind == StatKind::cheap_proxy) {
-    ratio = s.mean_abs / (sqrt(s.mean_sq + 1e-8) + 1e-8);
-  } else if (p.kind == StatKind::variance_proxy) {
-    const double sigma = sqrt(c2 + 1e-8);
-    ratio = sigma / (s.mean_abs + sigma + 1e-8);
-  } else {
-    const double v = c2 + 1e-8;
-    ratio = 1.0 - exp(-fmax(c4 / (v * v) - 3.0, 0.0) / 8.0);
-  }
-  return sampled_count(p) == 0 ? 0.0 : fmin(fmax(ratio, 0.0), 1.0) * log(static_cast<double>(p.bins));
-}
-
-// The pass-1 totals as the second pass and the rule use them.
-__device__ Summary summarize(const StatsParams& p, const Partial1& t) {
-  Summary s{};
-  s.lo = t.lo;
-  s.hi = t.hi;
-  s.nonfinite = t.nonfinite;
-  const double n = static_cast<double>(sampled_count(p));
-  s.mean = t.sum / n;
-  s.mean_abs = t.sum_abs / n;
-  s.mean_sq = t.sum_sq / n;
-  return s;
-}
-
-// One bin's share of the histogram entropy's sum: q·ln(q + eps) (log2 for ebits) of its fraction q = count / (n +
-// eps) when q > eps, else 0 (PAPER.md §2.2, eps 1e-10; ebits 1e-8).
-__device__ double entropy_term(const StatsParams& p, unsigned long long count, std::int64_t n) {
-  const bool ebits = p.kind == StatKind::ebits;
-  const double eps = ebits ? 1e-8 : 1e-10;
-  const double q = static_cast<double>(count) / (static_cast<double>(n) + eps);
-  return q > eps ? q * (ebits ? log2(q + eps) : log(q + eps)) : 0.0;
-}
-
-// The histogram statistic in its native unit from the sum of every bin's entropy_term: 0 for an empty sample or
-// a range narrower than 1e-8.
-__device__ double hist_native(const StatsParams& p, const Summary& s, double term_sum) {
-  const double span = static_cast<double>(s.hi) - static_cast<double>(s.lo);
-  const bool flat = (p.kind == StatKind::ebits ? fabs(span) : span) < 1e-8;
-  return sampled_count(p) == 0 || flat ? 0.0 : -term_sum;
-}
-
-// One thread's share of the second and fourth central moments about the sample mean (variance and kurtosis
-// proxies); the block's sums through block_reduce's fixed tree.
-struct CentralMoments {
-  double mean, c2 = 0.0, c4 = 0.0;
-  __device__ __forceinline__ void add(float v) {
-    if (!isfinite(v)) return;
-    const double c = static_cast<double>(v) - mean;
-    c2 += c * c;
-    c4 += (c * c) * (c * c);
-  }
-  __device__ Part2 reduce(ReduceScratch& scratch) const {
-    Part2 part;
-    part.c2 = block_reduce(c2, stats_device::add_d, scratch.d);
-    part.c4 = block_reduce(c4, stats_device::add_d, scratch.d);
-    return part;
-  }
-};
-
-__device__ bool needs_moments(StatKind kind) { return kind != StatKind::hist && kind != StatKind::ebits; }
 
 // The histogram's counters: `copies` copies of the K bins in global memory, block b adding into copy b mod copies,
 // so no counter takes more than 1/copies of the grid's atomics; the last block adds the copies and re-zeroes them.

@@ -5,6 +5,7 @@
 // one-cluster path for small samples (against the grid path, and with the scan as its programmatic dependent).
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -635,4 +636,135 @@ TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic 
     REQUIRE(got[3] == (shape.seqlen + want.chunk - 1) / want.chunk * blocks);  // every block honoured every chunk
     REQUIRE(c.out_bytes() == expected);
   }
+}
+
+TEST_CASE("a routed scan computes its statistic in a block of its own launch and reads the Q it wrote",
+          "[gpu][stats][routed][sanitize]") {
+  // Block 0 of the launch computes the statistic and writes H and Q; the scan blocks read Q after their tile
+  // loops. Q must be the CPU estimator's chunk, every block must count its chunks by it, and the output and the
+  // final state must be the bits of the same scan launched with the CPU's chunk. Each case runs twice: the
+  // hand-over flags must be left ready for the next launch.
+  auto stats = corey::cuda::make_stats_op(0);
+  corey::entropy::CpuStats cpu;
+  corey::cuda::ScanRunner runner(0);
+  auto scan = corey::cuda::make_scan_op(0);
+  corey::cuda::DeviceBuffer slots(16);  // H (f32), Q (i32), q_used (i32), chunk counter (i32)
+  auto* h_dev = static_cast<float*>(slots.data());
+  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(slots.data()) + 4);
+  corey::scan::ChunkConfig routed;
+  routed.mode = corey::scan::ChunkMode::inkernel;
+  routed.chunk_ptr = q_dev;
+  for (DType t : {DType::f32, DType::bf16}) {
+    corey::gpu_test::Shape shape;
+    shape.dim = 32;
+    shape.seqlen = 1000;  // 32000 sampled values at stride 1: within what one block computes beside the scan
+    shape.dtype = t;
+    corey::gpu_test::ScanCase c(shape, 47);
+    const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), t, 1, shape.dim, shape.seqlen);
+    const ActivationView u_host = corey::entropy::contiguous_view(c.u.data(), t, 1, shape.dim, shape.seqlen);
+    std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, routed, 0);
+    REQUIRE(plan.size() == 1);
+    plan[0].q_used = q_dev + 1;
+    plan[0].chunk_counter = q_dev + 2;
+    plan[0].tokens_counter = nullptr;
+    const std::int64_t blocks = shape.dim / runner.channels_per_block(c.problem);
+    for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
+                        Estimator::kurtosis_proxy}) {
+      for (std::int64_t stride : {1, 7}) {
+        for (int bins : {256, 7}) {
+          if (bins != 256 && e != Estimator::hist) continue;
+          Statistic s;
+          s.estimator = e;
+          s.stride = stride;
+          s.bins = bins;
+          corey::entropy::ChunkRule rule;
+          const auto want = cpu.choose_chunk(u_host, s, rule);
+          corey::scan::ChunkConfig fixed;
+          fixed.mode = corey::scan::ChunkMode::inkernel;
+          fixed.chunk = want.chunk;
+          c.poison_outputs();
+          REQUIRE(scan->run(c.problem, fixed).honoured);
+          const std::vector<std::uint8_t> expected = c.out_bytes();
+          const std::vector<float> expected_h = c.hT();
+          const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
+          for (int run = 0; run < 2; ++run) {
+            const float stale_h = -1.0f;
+            const std::int32_t stale[3] = {7, 0, 0};
+            slots.upload(&stale_h, sizeof(stale_h));
+            corey::cuda::check(cudaMemcpy(q_dev, stale, sizeof(stale), cudaMemcpyHostToDevice), "cudaMemcpy");
+            c.poison_outputs();
+            corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st, corey::cuda::backend_stream(0));
+            corey::cuda::synchronize();
+            float h_got = 0.0f;
+            std::int32_t got[3];
+            slots.download(&h_got, sizeof(h_got));
+            corey::cuda::check(cudaMemcpy(got, q_dev, sizeof(got), cudaMemcpyDeviceToHost), "cudaMemcpy");
+            CAPTURE(corey::to_string(t), corey::entropy::to_string(e), stride, bins, run, want.chunk,
+                    want.entropy.value, h_got, got[0], got[1], got[2]);
+            REQUIRE(std::abs(h_got - want.entropy.value) <= 1e-5 * std::max(1.0, std::abs(want.entropy.value)));
+            REQUIRE(got[0] == want.chunk);
+            REQUIRE(got[1] == want.chunk);
+            REQUIRE(got[2] == (shape.seqlen + want.chunk - 1) / want.chunk * blocks);  // every block, every chunk
+            REQUIRE(c.out_bytes() == expected);
+            REQUIRE(c.hT() == expected_h);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a routed scan refuses what it cannot compute in its launch", "[gpu][stats][routed]") {
+  auto stats = corey::cuda::make_stats_op(0);
+  corey::cuda::ScanRunner runner(0);
+  corey::gpu_test::Shape shape;
+  shape.dim = 32;
+  shape.seqlen = 1025;  // 32800 values at stride 1: over the block's limit
+  corey::gpu_test::ScanCase c(shape, 53);
+  corey::cuda::DeviceBuffer slots(8);
+  auto* h_dev = static_cast<float*>(slots.data());
+  auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(slots.data()) + 4);
+  const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), DType::f32, 1, shape.dim, shape.seqlen);
+  const auto usage_error = [](auto&& f) {
+    try {
+      f();
+    } catch (const corey::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  Statistic s;
+  const corey::entropy::ChunkRule rule;
+  std::string message = usage_error([&] { stats->routed_statistic(u_dev, s, rule, h_dev, q_dev); });
+  CAPTURE(message);
+  REQUIRE(message.find("32800 sampled values") != std::string::npos);
+  s.estimator = Estimator::token_hist;
+  s.stride = 8;
+  message = usage_error([&] { stats->routed_statistic(u_dev, s, rule, h_dev, q_dev); });
+  REQUIRE(message.find("token_hist") != std::string::npos);
+  s.estimator = Estimator::hist;
+  const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
+  corey::scan::ChunkConfig fixed;
+  fixed.mode = corey::scan::ChunkMode::inkernel;
+  fixed.chunk = 64;  // a host Q, not the one the statistic writes
+  const auto plan = runner.plan(c.problem, fixed, 0);
+  message = usage_error([&] {
+    corey::cuda::launch_seq_scan_routed(corey::cuda::IoType::f32, plan[0], st, corey::cuda::backend_stream(0));
+  });
+  REQUIRE(message.find("reads the Q its statistic writes") != std::string::npos);
+  // Each launch carries its own hand-over number: a graph would replay it.
+  corey::scan::ChunkConfig routed;
+  routed.mode = corey::scan::ChunkMode::inkernel;
+  routed.chunk_ptr = q_dev;
+  const auto routed_plan = runner.plan(c.problem, routed, 0);
+  cudaStream_t stream = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  message = usage_error(
+      [&] { corey::cuda::launch_seq_scan_routed(corey::cuda::IoType::f32, routed_plan[0], st, stream); });
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(stream, &graph) == cudaSuccess);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(stream);
+  REQUIRE(message.find("not capturable") != std::string::npos);
 }
