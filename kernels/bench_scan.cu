@@ -675,7 +675,7 @@ Json section_stats(cc::ScanRunner& runner) {
       j["estimator"] = std::string(corey::entropy::to_string(row.est));
       j["stride"] = row.stride;
       j["samples"] = samples;
-      j["path"] = row.in_scan ? "one block of the scan's launch" : on_cluster ? "cluster" : "grid";
+      j["path"] = row.in_scan ? "blocks of the scan's launch" : on_cluster ? "cluster" : "grid";
       const char* launch = row.in_scan ? "in the scan's launch" : row.programmatic ? "programmatic" : "after";
       j["scan_launch"] = launch;
       j["scan_time"] = ts.json();

@@ -88,9 +88,13 @@ def main(path):
                        f"{r['overhead_pct']:+.1f} | {r['overhead_cold_pct']:+.1f} |")
         out.append("")
         out.append("- path: grid = two launches over the whole grid with last-block reductions; cluster = one launch of "
-                   "one thread-block cluster (samples ≤ 32768). scan launch: after = the scan starts when the "
-                   "statistic has finished; programmatic = launched as its programmatic dependent, staging its first "
-                   "tile while the statistic runs and reading Q after griddepcontrol.wait")
+                   "one thread-block cluster (samples ≤ 32768); blocks of the scan's launch = up to four extra blocks "
+                   "of the scan's own grid on the SMs it leaves idle (launch_seq_scan_routed). scan launch: after = "
+                   "the scan starts when the statistic has finished; programmatic = launched as its programmatic "
+                   "dependent, staging its first tile while the statistic runs and reading Q after "
+                   "griddepcontrol.wait; in the scan's launch = one launch, the scan blocks reading Q after their "
+                   "tile loops. stats µs is the same statistic as its own launch (cluster path). Samples 1: the "
+                   "statistic over one value, the cost of the launches alone")
         out.append("")
 
     if "ch" in doc and isinstance(doc["ch"], list):
