@@ -299,34 +299,19 @@ __global__ void __launch_bounds__(kClusterThreads, 65536 / (kClusterThreads * kC
   if (hist)
     for (int i = threadIdx.x; i < (kClusterWarps + 1) * p.bins; i += kClusterThreads) shist[i] = 0;
 
-  // Sample i = (b, d, sampled token t) in row-major order; thread g of the cluster takes i = g + k·step, so its
-  // coordinates and element offset advance by fixed steps with carries (the divisions once, up front). A sample
-  // past the end loads element 0: every load is issued unconditionally, all in flight at once.
+  // Thread g of the cluster takes samples g + k·step (SampleWalk). A sample past the end loads element 0: every
+  // load is issued unconditionally, all in flight at once.
   using T = typename Elem<io>::T;
   const T* x = static_cast<const T*>(p.x);
-  const int per_row = static_cast<int>((p.seqlen + p.stride - 1) / p.stride);
-  const int dim = static_cast<int>(p.dim);
   const int n = static_cast<int>(sampled_count(p));
   const int first = rank * kClusterThreads + static_cast<int>(threadIdx.x);
   const int step = blocks * kClusterThreads;
-  const std::int64_t t_elems = p.stride * p.sl;
-  const int step_t = step % per_row, step_d = step / per_row % dim, step_b = step / per_row / dim;
-  const std::int64_t step_off = step_b * p.sb + step_d * p.sd + step_t * t_elems;
-  const std::int64_t wrap_t = p.sd - per_row * t_elems;  // a token carry moves to the next channel's first token
-  const std::int64_t wrap_d = p.sb - dim * p.sd;         // a channel carry moves to the next batch row
-  int t = first % per_row, d = first / per_row % dim;
-  std::int64_t off = (first / per_row / dim) * p.sb + d * p.sd + t * t_elems;
+  SampleWalk walk(p, first, step);
   float v[kClusterPerThread];
 #pragma unroll
   for (int k = 0; k < kClusterPerThread; ++k) {
-    v[k] = to_f32<io>(x[first + k * step < n ? off : 0]);
-    t += step_t;
-    const bool carry_t = t >= per_row;
-    t -= carry_t ? per_row : 0;
-    d += step_d + carry_t;
-    const bool carry_d = d >= dim;
-    d -= carry_d ? dim : 0;
-    off += step_off + (carry_t ? wrap_t : 0) + (carry_d ? wrap_d : 0);
+    v[k] = to_f32<io>(x[first + k * step < n ? walk.offset : 0]);
+    walk.next();
   }
   // Every later pass is a loop that is not unrolled, over the samples in shared memory. With one warp per
   // scheduler nothing hides latency, and straight-line code is fetched once per use: fully unrolled passes took

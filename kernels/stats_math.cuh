@@ -168,6 +168,38 @@ struct CentralMoments {
 
 __device__ inline bool needs_moments(StatKind kind) { return kind != StatKind::hist && kind != StatKind::ebits; }
 
+// Walks a thread's samples of x[..., ::stride], sample i = (b, d, sampled token t) in row-major order: the thread
+// takes i = first + k·step, so its coordinates and element offset advance by fixed steps with carries (the
+// divisions once, up front). `offset` is sample i's element offset.
+struct SampleWalk {
+  int per_row, dim, t, d, step_t, step_d;
+  std::int64_t offset, step_off, wrap_t, wrap_d;
+
+  __device__ SampleWalk(const StatsParams& p, int first, int step) {
+    per_row = static_cast<int>((p.seqlen + p.stride - 1) / p.stride);
+    dim = static_cast<int>(p.dim);
+    const std::int64_t t_elems = p.stride * p.sl;
+    step_t = step % per_row;
+    step_d = step / per_row % dim;
+    const int step_b = step / per_row / dim;
+    step_off = step_b * p.sb + step_d * p.sd + step_t * t_elems;
+    wrap_t = p.sd - per_row * t_elems;  // a token carry moves to the next channel's first token
+    wrap_d = p.sb - dim * p.sd;         // a channel carry moves to the next batch row
+    t = first % per_row;
+    d = first / per_row % dim;
+    offset = static_cast<std::int64_t>(first / per_row / dim) * p.sb + d * p.sd + t * t_elems;
+  }
+  __device__ __forceinline__ void next() {
+    t += step_t;
+    const bool carry_t = t >= per_row;
+    t -= carry_t ? per_row : 0;
+    d += step_d + carry_t;
+    const bool carry_d = d >= dim;
+    d -= carry_d ? dim : 0;
+    offset += step_off + (carry_t ? wrap_t : 0) + (carry_d ? wrap_d : 0);
+  }
+};
+
 // Dynamic shared memory of a block of blocks_statistic: one copy of the K counters per warp, then its samples.
 __host__ __device__ inline std::int64_t blocks_statistic_bytes(std::int64_t samples, int blocks, int threads,
                                                                int bins) {
@@ -208,8 +240,6 @@ __device__ void blocks_statistic(const StatsParams& p, const StatsWorkspace& ws,
   using T = typename Elem<io>::T;
   const T* x = static_cast<const T*>(p.x);
   const int n = static_cast<int>(sampled_count(p));
-  const int per_row = static_cast<int>((p.seqlen + p.stride - 1) / p.stride);
-  const int dim = static_cast<int>(p.dim);
   const int threads = static_cast<int>(blockDim.x);
   const int tid = static_cast<int>(threadIdx.x);
   const int warps = (threads + 31) / 32;
@@ -218,30 +248,16 @@ __device__ void blocks_statistic(const StatsParams& p, const StatsWorkspace& ws,
   Partial1* parts1 = static_cast<Partial1*>(ws.partials);
   Part2* parts2 = reinterpret_cast<Part2*>(parts1 + blocks);
 
-  // Sample i = (b, d, sampled token t) in row-major order; thread g of the blocks takes i = g + k·step, so its
-  // coordinates and element offset advance by fixed steps with carries (the divisions once, up front).
   const int first = rank * threads + tid;
   const int step = blocks * threads;
-  const std::int64_t t_elems = p.stride * p.sl;
-  const int step_t = step % per_row, step_d = step / per_row % dim, step_b = step / per_row / dim;
-  const std::int64_t step_off = step_b * p.sb + step_d * p.sd + step_t * t_elems;
-  const std::int64_t wrap_t = p.sd - per_row * t_elems;  // a token carry moves to the next channel's first token
-  const std::int64_t wrap_d = p.sb - dim * p.sd;         // a channel carry moves to the next batch row
-  int t = first % per_row, d = first / per_row % dim;
-  std::int64_t off = static_cast<std::int64_t>(first / per_row / dim) * p.sb + d * p.sd + t * t_elems;
+  SampleWalk walk(p, first, step);
   const int count = first < n ? (n - 1 - first) / step + 1 : 0;
   for (int k0 = 0; k0 < count; k0 += kInFlight) {
     float v[kInFlight];
 #pragma unroll
     for (int k = 0; k < kInFlight; ++k) {
-      v[k] = k0 + k < count ? to_f32<io>(x[off]) : 0.0f;
-      t += step_t;
-      const bool carry_t = t >= per_row;
-      t -= carry_t ? per_row : 0;
-      d += step_d + carry_t;
-      const bool carry_d = d >= dim;
-      d -= carry_d ? dim : 0;
-      off += step_off + (carry_t ? wrap_t : 0) + (carry_d ? wrap_d : 0);
+      v[k] = k0 + k < count ? to_f32<io>(x[walk.offset]) : 0.0f;
+      walk.next();
     }
 #pragma unroll
     for (int k = 0; k < kInFlight; ++k)

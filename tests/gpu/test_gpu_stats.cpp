@@ -54,6 +54,18 @@ Tensor make_tensor(std::int64_t n, DType t, std::uint64_t seed, bool heavy_tail)
   return x;
 }
 
+// The output bytes of c's scan in `inkernel` mode with a host chunk: what a scan reading a device-chosen Q must
+// write.
+std::vector<std::uint8_t> scan_bytes(corey::cuda::DeviceScanOp& scan, corey::gpu_test::ScanCase& c,
+                                     std::int64_t chunk) {
+  corey::scan::ChunkConfig fixed;
+  fixed.mode = corey::scan::ChunkMode::inkernel;
+  fixed.chunk = chunk;
+  c.poison_outputs();
+  REQUIRE(scan.run(c.problem, fixed).honoured);
+  return c.out_bytes();
+}
+
 }  // namespace
 
 TEST_CASE("device statistics match the CPU StatsOp", "[gpu][stats]") {
@@ -615,12 +627,7 @@ TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic 
     corey::entropy::ChunkRule rule;
     rule.h_ref = h_ref;
     const auto want = cpu.choose_chunk(u_host, Statistic{}, rule);
-    corey::scan::ChunkConfig fixed;
-    fixed.mode = corey::scan::ChunkMode::inkernel;
-    fixed.chunk = want.chunk;
-    c.poison_outputs();
-    REQUIRE(scan->run(c.problem, fixed).honoured);
-    const std::vector<std::uint8_t> expected = c.out_bytes();
+    const std::vector<std::uint8_t> expected = scan_bytes(*scan, c, want.chunk);
 
     const std::int32_t stale[4] = {0, 7, 0, 0};
     slots.upload(stale, sizeof(stale));
@@ -679,12 +686,7 @@ TEST_CASE("a routed scan computes its statistic in a block of its own launch and
           s.bins = bins;
           corey::entropy::ChunkRule rule;
           const auto want = cpu.choose_chunk(u_host, s, rule);
-          corey::scan::ChunkConfig fixed;
-          fixed.mode = corey::scan::ChunkMode::inkernel;
-          fixed.chunk = want.chunk;
-          c.poison_outputs();
-          REQUIRE(scan->run(c.problem, fixed).honoured);
-          const std::vector<std::uint8_t> expected = c.out_bytes();
+          const std::vector<std::uint8_t> expected = scan_bytes(*scan, c, want.chunk);
           const std::vector<float> expected_h = c.hT();
           const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
           for (int run = 0; run < 2; ++run) {
