@@ -602,7 +602,7 @@ Json section_table1(cc::ScanRunner& runner) {
 // sampled tokens per channel, 32768 values) on the grid path, on the one-cluster path, and on the cluster path
 // with the scan launched as its programmatic dependent (the scan stages and preprocesses its first tile while
 // the statistic runs, then waits for it and reads Q); the same two launches with the statistic over one value
-// (what the pair of launches costs with next to no statistic); and the statistic computed by a block of the
+// (what the pair of launches costs with next to no statistic); and the statistic computed by blocks of the
 // scan's own launch (launch_seq_scan_routed), which costs no launch, the last row again over one value.
 Json section_stats(cc::ScanRunner& runner) {
   using corey::entropy::Estimator;
@@ -618,7 +618,7 @@ Json section_stats(cc::ScanRunner& runner) {
     bool cluster;       // the one-cluster path allowed
     bool programmatic;  // the scan launched as a programmatic dependent of the statistic
     bool one_value = false;  // the statistic over u[0, 0, 0] only
-    bool in_scan = false;    // computed by a block of the scan's launch
+    bool in_scan = false;    // computed by blocks of the scan's launch
   };
   const Row rows_wanted[] = {{Estimator::hist, 1, true, false},           {Estimator::hist, 8, true, false},
                              {Estimator::variance_proxy, 1, true, false}, {Estimator::variance_proxy, 8, true, false},
