@@ -645,12 +645,12 @@ TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic 
   }
 }
 
-TEST_CASE("a routed scan computes its statistic in a block of its own launch and reads the Q it wrote",
+TEST_CASE("a routed scan computes its statistic in blocks of its own launch and reads the Q it wrote",
           "[gpu][stats][routed][sanitize]") {
-  // Block 0 of the launch computes the statistic and writes H and Q; the scan blocks read Q after their tile
+  // Extra blocks of the launch compute the statistic and write H and Q; the scan blocks read Q after their tile
   // loops. Q must be the CPU estimator's chunk, every block must count its chunks by it, and the output and the
   // final state must be the bits of the same scan launched with the CPU's chunk. Each case runs twice: the
-  // hand-over flags must be left ready for the next launch.
+  // hand-over must work for the next launch too. Both thread layouts: 16 lanes (B·D < 2560) and 8.
   auto stats = corey::cuda::make_stats_op(0);
   corey::entropy::CpuStats cpu;
   corey::cuda::ScanRunner runner(0);
@@ -661,54 +661,63 @@ TEST_CASE("a routed scan computes its statistic in a block of its own launch and
   corey::scan::ChunkConfig routed;
   routed.mode = corey::scan::ChunkMode::inkernel;
   routed.chunk_ptr = q_dev;
-  for (DType t : {DType::f32, DType::bf16}) {
-    corey::gpu_test::Shape shape;
-    shape.dim = 32;
-    shape.seqlen = 1000;  // 32000 sampled values at stride 1: within what one block computes beside the scan
-    shape.dtype = t;
-    corey::gpu_test::ScanCase c(shape, 47);
-    const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), t, 1, shape.dim, shape.seqlen);
-    const ActivationView u_host = corey::entropy::contiguous_view(c.u.data(), t, 1, shape.dim, shape.seqlen);
-    std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, routed, 0);
-    REQUIRE(plan.size() == 1);
-    plan[0].q_used = q_dev + 1;
-    plan[0].chunk_counter = q_dev + 2;
-    plan[0].tokens_counter = nullptr;
-    const std::int64_t blocks = shape.dim / runner.channels_per_block(c.problem);
-    for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
-                        Estimator::kurtosis_proxy}) {
-      for (std::int64_t stride : {1, 7}) {
-        for (int bins : {256, 7}) {
-          if (bins != 256 && e != Estimator::hist) continue;
-          Statistic s;
-          s.estimator = e;
-          s.stride = stride;
-          s.bins = bins;
-          corey::entropy::ChunkRule rule;
-          const auto want = cpu.choose_chunk(u_host, s, rule);
-          const std::vector<std::uint8_t> expected = scan_bytes(*scan, c, want.chunk);
-          const std::vector<float> expected_h = c.hT();
-          const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
-          for (int run = 0; run < 2; ++run) {
-            const float stale_h = -1.0f;
-            const std::int32_t stale[3] = {7, 0, 0};
-            slots.upload(&stale_h, sizeof(stale_h));
-            corey::cuda::check(cudaMemcpy(q_dev, stale, sizeof(stale), cudaMemcpyHostToDevice), "cudaMemcpy");
-            c.poison_outputs();
-            corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st, corey::cuda::backend_stream(0));
-            corey::cuda::synchronize();
-            float h_got = 0.0f;
-            std::int32_t got[3];
-            slots.download(&h_got, sizeof(h_got));
-            corey::cuda::check(cudaMemcpy(got, q_dev, sizeof(got), cudaMemcpyDeviceToHost), "cudaMemcpy");
-            CAPTURE(corey::to_string(t), corey::entropy::to_string(e), stride, bins, run, want.chunk,
-                    want.entropy.value, h_got, got[0], got[1], got[2]);
-            REQUIRE(std::abs(h_got - want.entropy.value) <= 1e-5 * std::max(1.0, std::abs(want.entropy.value)));
-            REQUIRE(got[0] == want.chunk);
-            REQUIRE(got[1] == want.chunk);
-            REQUIRE(got[2] == (shape.seqlen + want.chunk - 1) / want.chunk * blocks);  // every block, every chunk
-            REQUIRE(c.out_bytes() == expected);
-            REQUIRE(c.hT() == expected_h);
+  struct Case {
+    std::int64_t batch, dim, seqlen;
+    std::vector<std::int64_t> strides;  // sampled values at most 32768, what the launch computes beside the scan
+  };
+  const Case cases[] = {{1, 32, 1000, {1, 7}}, {2, 1280, 130, {16}}};
+  for (const Case& k : cases) {
+    for (DType t : {DType::f32, DType::bf16}) {
+      corey::gpu_test::Shape shape;
+      shape.batch = k.batch;
+      shape.dim = k.dim;
+      shape.seqlen = k.seqlen;
+      shape.dtype = t;
+      corey::gpu_test::ScanCase c(shape, 47);
+      const ActivationView u_dev = corey::entropy::contiguous_view(c.d_u.data(), t, k.batch, k.dim, k.seqlen);
+      const ActivationView u_host = corey::entropy::contiguous_view(c.u.data(), t, k.batch, k.dim, k.seqlen);
+      std::vector<corey::cuda::ScanParams> plan = runner.plan(c.problem, routed, 0);
+      REQUIRE(plan.size() == 1);
+      REQUIRE(plan[0].lanes == (k.batch * k.dim < 2560 ? 16 : 8));
+      plan[0].q_used = q_dev + 1;
+      plan[0].chunk_counter = q_dev + 2;
+      plan[0].tokens_counter = nullptr;
+      const std::int64_t blocks = k.batch * k.dim / runner.channels_per_block(c.problem);
+      for (Estimator e : {Estimator::hist, Estimator::ebits, Estimator::cheap_proxy, Estimator::variance_proxy,
+                          Estimator::kurtosis_proxy}) {
+        for (const std::int64_t stride : k.strides) {
+          for (int bins : {256, 7}) {
+            if (bins != 256 && e != Estimator::hist) continue;
+            Statistic s;
+            s.estimator = e;
+            s.stride = stride;
+            s.bins = bins;
+            corey::entropy::ChunkRule rule;
+            const auto want = cpu.choose_chunk(u_host, s, rule);
+            const std::vector<std::uint8_t> expected = scan_bytes(*scan, c, want.chunk);
+            const std::vector<float> expected_h = c.hT();
+            const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
+            for (int run = 0; run < 2; ++run) {
+              const float stale_h = -1.0f;
+              const std::int32_t stale[3] = {7, 0, 0};
+              slots.upload(&stale_h, sizeof(stale_h));
+              corey::cuda::check(cudaMemcpy(q_dev, stale, sizeof(stale), cudaMemcpyHostToDevice), "cudaMemcpy");
+              c.poison_outputs();
+              corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st, corey::cuda::backend_stream(0));
+              corey::cuda::synchronize();
+              float h_got = 0.0f;
+              std::int32_t got[3];
+              slots.download(&h_got, sizeof(h_got));
+              corey::cuda::check(cudaMemcpy(got, q_dev, sizeof(got), cudaMemcpyDeviceToHost), "cudaMemcpy");
+              CAPTURE(k.batch, k.dim, corey::to_string(t), corey::entropy::to_string(e), stride, bins, run, want.chunk,
+                      want.entropy.value, h_got, got[0], got[1], got[2]);
+              REQUIRE(std::abs(h_got - want.entropy.value) <= 1e-5 * std::max(1.0, std::abs(want.entropy.value)));
+              REQUIRE(got[0] == want.chunk);
+              REQUIRE(got[1] == want.chunk);
+              REQUIRE(got[2] == (k.seqlen + want.chunk - 1) / want.chunk * blocks);  // every block, every chunk
+              REQUIRE(c.out_bytes() == expected);
+              REQUIRE(c.hT() == expected_h);
+            }
           }
         }
       }
