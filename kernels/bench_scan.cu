@@ -31,6 +31,7 @@
 #include "scan/oracle_scan.hpp"
 #include "scan_kernel.hpp"
 #include "scan_runner.hpp"
+#include "stats/bootstrap.hpp"
 #include "stats_kernel.hpp"
 
 namespace cc = corey::cuda;
@@ -232,6 +233,70 @@ Timing measure(const std::function<void()>& enqueue, bool cold) {
       samples.push_back(timed(1));
     }
     t.cold_s = median(samples);
+  }
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return t;
+}
+
+// Two workloads measured in interleaved rounds (HARNESS.md §4.8), so that a drift of clocks or temperature over
+// a section hits both alike: each round times both, in the order base, row, then row, base in the next round;
+// the cold samples alternate the same way. `ratio` = median(row) / median(base) of the batch rounds, its CI a
+// percentile bootstrap paired by round (§4.4.3).
+struct PairedTiming {
+  Timing base, row;
+  corey::stats::BootstrapCi ratio, cold_ratio;
+};
+
+PairedTiming measure_paired(const std::function<void()>& base, const std::function<void()>& row, bool cold) {
+  cudaStream_t s = cc::backend_stream(0);
+  cudaEvent_t a, b;
+  cc::check(cudaEventCreate(&a), "cudaEventCreate");
+  cc::check(cudaEventCreate(&b), "cudaEventCreate");
+  auto timed = [&](const std::function<void()>& enqueue, int reps) {
+    cc::check(cudaEventRecord(a, s), "cudaEventRecord");
+    for (int i = 0; i < reps; ++i) enqueue();
+    cc::check(cudaEventRecord(b, s), "cudaEventRecord");
+    cc::check(cudaEventSynchronize(b), "cudaEventSynchronize");
+    float ms = 0;
+    cc::check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
+    return ms * 1e-3;
+  };
+  for (int i = 0; i < 3; ++i) base(), row();  // warm-up
+  const double window = g_quick ? 0.01 : 0.03;  // seconds per round and side
+  const double one = std::max({timed(base, 1), timed(row, 1), 1e-6});
+  PairedTiming t;
+  const int per_round = static_cast<int>(std::clamp(window / one, 1.0, 2000.0));
+  const int rounds = g_quick ? 5 : 15;
+  std::vector<double> base_rounds, row_rounds;
+  for (int r = 0; r < rounds; ++r) {
+    if (r % 2 == 0) base_rounds.push_back(timed(base, per_round) / per_round);
+    row_rounds.push_back(timed(row, per_round) / per_round);
+    if (r % 2 == 1) base_rounds.push_back(timed(base, per_round) / per_round);
+  }
+  corey::stats::BootstrapConfig boot;
+  boot.seed = 0x5eed;
+  t.ratio = corey::stats::bootstrap_median_ratio_ci(row_rounds, base_rounds, corey::stats::Pairing::paired, boot);
+  for (Timing* side : {&t.base, &t.row}) {
+    side->rounds = rounds;
+    side->per_round = per_round;
+  }
+  t.base.batch_s = median(base_rounds);
+  t.row.batch_s = median(row_rounds);
+  if (cold) {
+    const int n = g_quick ? 7 : 15;
+    std::vector<double> base_cold, row_cold;
+    for (int i = 0; i < n; ++i) {
+      for (int side = 0; side < 2; ++side) {
+        const bool base_side = (side == 0) == (i % 2 == 0);
+        cc::flush_l2(0);
+        (base_side ? base_cold : row_cold).push_back(timed(base_side ? base : row, 1));
+      }
+    }
+    t.cold_ratio = corey::stats::bootstrap_median_ratio_ci(row_cold, base_cold, corey::stats::Pairing::paired, boot);
+    t.base.cold_n = t.row.cold_n = n;
+    t.base.cold_s = median(base_cold);
+    t.row.cold_s = median(row_cold);
   }
   cudaEventDestroy(a);
   cudaEventDestroy(b);
@@ -603,7 +668,8 @@ Json section_table1(cc::ScanRunner& runner) {
 // with the scan launched as its programmatic dependent (the scan stages and preprocesses its first tile while
 // the statistic runs, then waits for it and reads Q); the same two launches with the statistic over one value
 // (what the pair of launches costs with next to no statistic); and the statistic computed by blocks of the
-// scan's own launch (launch_seq_scan_routed), which costs no launch, the last row again over one value.
+// scan's own launch (launch_seq_scan_routed), which costs no launch, the last row again over one value. Each row is
+// timed interleaved with the scan alone (measure_paired), so its overhead is a paired ratio with a CI.
 Json section_stats(cc::ScanRunner& runner) {
   using corey::entropy::Estimator;
   Json rows = Json::array();
@@ -660,7 +726,8 @@ Json section_stats(cc::ScanRunner& runner) {
       const Timing tst = measure([&] { stats->choose_chunk_into(view, st, rule, h_dev, q_dev); }, true);
       cc::RoutedStatistic in_scan;
       if (row.in_scan) in_scan = stats->routed_statistic(view, st, rule, h_dev, q_dev);
-      const Timing tall = measure(
+      const PairedTiming pair = measure_paired(
+          [&] { launch_plan(scan_plan, t); },
           [&] {
             if (row.in_scan) {
               cc::launch_seq_scan_routed(cc::io_type(t), routed_plan.front(), in_scan, cc::backend_stream(0));
@@ -670,6 +737,7 @@ Json section_stats(cc::ScanRunner& runner) {
             launch_plan(row.programmatic ? dependent_plan : routed_plan, t);
           },
           true);
+      const Timing& tall = pair.row;
       stats->set_timing(true);
       Json j = point_header(pr);
       j["estimator"] = std::string(corey::entropy::to_string(row.est));
@@ -678,18 +746,21 @@ Json section_stats(cc::ScanRunner& runner) {
       j["path"] = row.in_scan ? "blocks of the scan's launch" : on_cluster ? "cluster" : "grid";
       const char* launch = row.in_scan ? "in the scan's launch" : row.programmatic ? "programmatic" : "after";
       j["scan_launch"] = launch;
-      j["scan_time"] = ts.json();
+      j["scan_time"] = pair.base.json();
       j["routed_scan_time"] = tr.json();
       j["stats_time"] = tst.json();
       j["stats_then_scan_time"] = tall.json();
-      j["overhead_pct"] = 100.0 * (tall.batch_s / ts.batch_s - 1.0);
-      j["overhead_cold_pct"] = 100.0 * (tall.cold_s / ts.cold_s - 1.0);
+      j["overhead_pct"] = 100.0 * (pair.ratio.estimate - 1.0);
+      j["overhead_ci_pct"] = {100.0 * (pair.ratio.lo - 1.0), 100.0 * (pair.ratio.hi - 1.0)};
+      j["overhead_cold_pct"] = 100.0 * (pair.cold_ratio.estimate - 1.0);
+      j["ratio_vs_scan"] = pair.ratio.to_json();
+      j["cold_ratio_vs_scan"] = pair.cold_ratio.to_json();
       std::printf("stat %-4s %-15s s=%-3ld %-7s %-20s scan %8.1f us stats %7.1f us stats+scan %8.1f us  "
-                  "overhead %+5.1f%% (cold %+5.1f%%)\n",
+                  "overhead %+5.1f%% [%+5.1f, %+5.1f] (cold %+5.1f%%)\n",
                   dtype_name(t).c_str(), corey::entropy::to_string(row.est).data(), static_cast<long>(row.stride),
-                  row.in_scan ? "block" : on_cluster ? "cluster" : "grid", launch, ts.batch_s * 1e6,
+                  row.in_scan ? "block" : on_cluster ? "cluster" : "grid", launch, pair.base.batch_s * 1e6,
                   tst.batch_s * 1e6, tall.batch_s * 1e6, j["overhead_pct"].get<double>(),
-                  j["overhead_cold_pct"].get<double>());
+                  100.0 * (pair.ratio.lo - 1.0), 100.0 * (pair.ratio.hi - 1.0), j["overhead_cold_pct"].get<double>());
       std::fflush(stdout);
       rows.push_back(j);
     }
@@ -962,7 +1033,9 @@ int main(int argc, char** argv) {
     doc["ceilings"] = {{"hbm_Bps", kHbmBps}, {"mufu_ex2_per_s", kMufuPerS}, {"serial_chain_s_per_token", kChainS}};
     doc["method"] = "CUDA events on one stream; 3 warm-up launches; batch = median over rounds of back-to-back "
                     "launches (>= 30 ms per round, 5 rounds); cold = median of single launches each after an L2 "
-                    "flush (memset of 2x L2)";
+                    "flush (memset of 2x L2); section stats times each row and the scan alone interleaved (15 "
+                    "rounds, order alternating, cold samples alternating), overhead = ratio of medians - 1 with a "
+                    "95% percentile bootstrap CI paired by round";
     doc["quick"] = g_quick;
     cc::ScanRunner runner(0);
     if (!profile.empty()) {

@@ -11,6 +11,10 @@ def us(seconds):
     return f"{seconds * 1e6:.1f}"
 
 
+def ci_pct(interval):
+    return f"[{interval[0]:+.1f}, {interval[1]:+.1f}]" if interval else "—"
+
+
 def main(path):
     doc = json.load(open(path))
     dev = doc["devices"][0] if doc.get("devices") else {}
@@ -79,13 +83,14 @@ def main(path):
     if "stats" in doc and isinstance(doc["stats"], list):
         out.append("## Device statistics + chunk choice ahead of the scan (D = 2048, L = 4096, Q read from device memory)\n")
         out.append("| dtype | estimator | stride | samples | path | scan launch | scan µs | stats µs | stats + scan µs | "
-                   "overhead % | cold overhead % |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                   "overhead % | overhead 95 % CI | cold overhead % |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in doc["stats"]:
             out.append(f"| {r['dtype']} | {r['estimator']} | {r['stride']} | {r.get('samples', '')} | "
                        f"{r.get('path', 'grid')} | {r.get('scan_launch', 'after')} | {us(r['scan_time']['batch_median_s'])} | "
                        f"{us(r['stats_time']['batch_median_s'])} | {us(r['stats_then_scan_time']['batch_median_s'])} | "
-                       f"{r['overhead_pct']:+.1f} | {r['overhead_cold_pct']:+.1f} |")
+                       f"{r['overhead_pct']:+.1f} | {ci_pct(r.get('overhead_ci_pct'))} | "
+                       f"{r['overhead_cold_pct']:+.1f} |")
         out.append("")
         out.append("- path: grid = two launches over the whole grid with last-block reductions; cluster = one launch of "
                    "one thread-block cluster (samples ≤ 32768); blocks of the scan's launch = up to four extra blocks "
@@ -94,7 +99,9 @@ def main(path):
                    "dependent, staging its first tile while the statistic runs and reading Q after "
                    "griddepcontrol.wait; in the scan's launch = one launch, the scan blocks reading Q after their "
                    "tile loops. stats µs is the same statistic as its own launch (cluster path). Samples 1: the "
-                   "statistic over one value, the cost of the launches alone")
+                   "statistic over one value, the cost of the launches alone. overhead: each row timed interleaved "
+                   "with the scan alone (15 rounds, order alternating), ratio of medians − 1, its CI a percentile "
+                   "bootstrap paired by round")
         out.append("")
 
     if "ch" in doc and isinstance(doc["ch"], list):
