@@ -73,7 +73,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     partials_ = DeviceBuffer(stats_partials_bytes(ws_.blocks));
     hist_ = DeviceBuffer(kHistCounters * sizeof(unsigned long long));
     token_h_ = DeviceBuffer(static_cast<std::size_t>(kMaxTokenHistTokens) * sizeof(double));
-    // Tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32), the routed scan's flags (5 × u32).
+    // Tickets (2 × u32), result (3 × f64), scratch H (f32) and Q (i32), the routed scan's barrier words (3 × u32).
     misc_ = DeviceBuffer(64);
     hist_.fill_bytes(0);
     misc_.fill_bytes(0);

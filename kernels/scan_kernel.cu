@@ -13,8 +13,8 @@
 // kernel serves both, so a chunk of `launch` runs the same code as `single`.
 //
 // The routed scan (seq_scan_routed_kernel, launch_seq_scan_routed) adds a few blocks to the grid that compute the
-// statistic choosing Q on SMs the scan leaves idle; the scan blocks, the same code as seq_scan_kernel's, read Q
-// only after their tile loops, since Q changes nothing they compute.
+// statistic choosing Q on SMs the scan leaves idle; the scan blocks, the same code as seq_scan_kernel's, never
+// read Q, since it changes nothing they compute: the statistic blocks report the chunks by it.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -160,24 +160,31 @@ constexpr int scan_max_registers() {
   return 128;                                               // 16 warps per SM
 }
 
-// A routed scan's hand-over from the statistic blocks of its own launch: once Q is in memory, the statistic
-// stores (epoch << 32) | Q into `ready` (release), `epoch` being this launch's own number, so a scan block reads Q
-// in the load that sees it ready and nothing needs re-zeroing after the launch. `sync`: the statistic blocks'
-// own three words (blocks_statistic).
-struct RoutedQ {
-  unsigned long long* ready = nullptr;
+// A routed scan's statistic blocks (blocks 0…stat_blocks−1 of its grid) and their three barrier words (`sync`,
+// blocks_statistic); blocks stat_blocks… are the plan's scan blocks 0…scan_blocks−1.
+struct RoutedGrid {
   unsigned int* sync = nullptr;
   unsigned int scan_blocks = 0;
   unsigned int stat_blocks = 0;
-  unsigned int epoch = 0;
 };
 
+// What the scan blocks of a routed launch would report, by statistic block 0 once it has written Q: Q changes
+// nothing they compute, so each would count ⌈L / Q⌉ chunks, and the counts are read after the launch has completed,
+// when every block is done. Reporting it here keeps the scan blocks' tails free of any atomic: at the end of the
+// last scan block, one returning atomic and a read of Q cost the D 2048 fp32 scan about 1.4 µs.
+__device__ __forceinline__ void report_routed_chunks(const ScanParams& p, const RoutedGrid& grid,
+                                                     std::int32_t q_chosen) {
+  if (p.q_used) *p.q_used = q_chosen;
+  const std::int64_t q = q_chosen > 0 ? q_chosen : p.len;
+  if (p.chunk_counter) atomicAdd(p.chunk_counter, static_cast<int>(grid.scan_blocks * ((p.len + q - 1) / q)));
+}
+
 // One block of the scan: block block_index() of the plan's grid (a callable, so the index is read where the
-// code first needs it, as in a kernel that reads blockIdx itself). kRouted: Q is written by the statistic blocks
-// of the same launch, so this block runs its whole tile loop first and reads Q only to count its chunks (no
-// checkpoint needs Q earlier).
+// code first needs it, as in a kernel that reads blockIdx itself). kRouted: Q is chosen by the statistic blocks
+// of the same launch, which also report the chunks (report_routed_chunks); this block never reads it (no
+// checkpoint needs it).
 template <typename T, bool kConstBC, int kLanes, bool kRouted, typename BlockIndex>
-__device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block_index, const RoutedQ routed) {
+__device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block_index) {
   constexpr int kS = kN / kLanes;  // states per thread: lane l owns states l + kLanes·k
   if (p.pdl_trigger) pdl_trigger();
   extern __shared__ __align__(16) char smem[];
@@ -377,7 +384,7 @@ __device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block
   // advanced per tile by additions where checkpoints need the chunk ends (three 64-bit divisions per tile cost a
   // 1008-token scan 3 µs of 57).
   pdl_wait();
-  std::int64_t q = p.len;  // routed: only counted at the end
+  std::int64_t q = p.len;  // routed: counted by the statistic blocks
   if constexpr (!kRouted) {
     q = p.q_ptr ? static_cast<std::int64_t>(__ldcg(p.q_ptr)) : p.q;
     if (p.q_used && block_index() == 0 && tid == 0) *p.q_used = static_cast<std::int32_t>(q);
@@ -534,20 +541,7 @@ __device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block
   }
   // The chunks of this launch, all passed: one atomic per block and launch (one per tile, in a branch inside the
   // tile loop, cost 2 to 3 %, single too).
-  if constexpr (kRouted) {
-    if (tid == 0) {
-      unsigned long long ready;
-      for (;;) {
-        asm volatile("ld.acquire.gpu.global.u64 %0, [%1];" : "=l"(ready) : "l"(routed.ready) : "memory");
-        if (ready >> 32 == routed.epoch) break;
-        __nanosleep(64);
-      }
-      std::int64_t q_read = static_cast<std::int32_t>(ready & 0xffffffffu);
-      if (p.q_used && block_index() == 0) *p.q_used = static_cast<std::int32_t>(q_read);
-      if (q_read <= 0) q_read = p.len;
-      if (p.chunk_counter) atomicAdd(p.chunk_counter, static_cast<int>((p.len + q_read - 1) / q_read));
-    }
-  } else {
+  if constexpr (!kRouted) {
     if (p.chunk_counter && tid == 0) atomicAdd(p.chunk_counter, static_cast<int>(local_chunks));
   }
   if (p.h_out) {
@@ -561,7 +555,7 @@ __device__ __forceinline__ void scan_block(const ScanParams& p, BlockIndex block
 template <typename T, bool kConstBC, int kLanes>
 __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, kConstBC, kLanes>()))
     seq_scan_kernel(const ScanParams p) {
-  scan_block<T, kConstBC, kLanes, false>(p, [] { return blockIdx.x; }, RoutedQ{});
+  scan_block<T, kConstBC, kLanes, false>(p, [] { return blockIdx.x; });
 }
 
 template <typename T>
@@ -570,23 +564,19 @@ constexpr IoType kIoOf = std::is_same_v<T, float>    ? IoType::f32
                                                      : IoType::bf16;
 
 // The routed scan (variable B/C): blocks 0…S−1 compute the statistic that chooses Q, on SMs the scan leaves idle,
-// while blocks S… run the scan of the plan's blocks 0…, which wait for Q only after their tile loops. One launch,
-// so the statistic costs no launch of its own; a cooperative launch, so every block is resident.
+// while blocks S… run the scan of the plan's blocks 0…, which never wait for Q. One launch, so the statistic costs
+// no launch of its own.
 template <typename T, int kLanes>
 __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, false, kLanes>()))
-    seq_scan_routed_kernel(const ScanParams p, const StatsParams sp, const StatsWorkspace ws, const RoutedQ routed) {
-  if (blockIdx.x < routed.stat_blocks) {
+    seq_scan_routed_kernel(const ScanParams p, const StatsParams sp, const StatsWorkspace ws, const RoutedGrid grid) {
+  if (blockIdx.x < grid.stat_blocks) {
     extern __shared__ __align__(16) unsigned int statistic_shared[];
     stats_device::blocks_statistic<kIoOf<T>>(sp, ws, statistic_shared, static_cast<int>(blockIdx.x),
-                                             static_cast<int>(routed.stat_blocks), routed.sync);
-    if (blockIdx.x == 0 && threadIdx.x == 0) {
-      const unsigned long long ready =
-          static_cast<unsigned long long>(routed.epoch) << 32 | static_cast<std::uint32_t>(*sp.chunk_out);
-      asm volatile("st.release.gpu.global.u64 [%0], %1;" ::"l"(routed.ready), "l"(ready) : "memory");
-    }
+                                             static_cast<int>(grid.stat_blocks), grid.sync);
+    if (blockIdx.x == 0 && threadIdx.x == 0) report_routed_chunks(p, grid, *sp.chunk_out);
     return;
   }
-  scan_block<T, false, kLanes, true>(p, [&routed] { return blockIdx.x - routed.stat_blocks; }, routed);
+  scan_block<T, false, kLanes, true>(p, [&grid] { return blockIdx.x - grid.stat_blocks; });
 }
 
 // The routed kernel's dynamic shared memory: the scan's stages, or a statistic block's counters and samples.
@@ -650,7 +640,8 @@ void launch_routed_typed(const ScanParams& p, const RoutedStatistic& st, cudaStr
   const std::int64_t samples = stats_device::sampled_count(st.params);
   // The statistic takes the resident slots the scan leaves (loading scattered samples is what bounds it), at
   // least one and at most kRoutedMaxStatBlocks; their count sets the shared memory of every block, against
-  // which the residency is checked.
+  // which the residency is checked. Only the statistic blocks wait, for each other: they need slots of their
+  // own, which the scan blocks, never waiting, leave as they finish even where other work shares the device.
   int device = 0, sms = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
   check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
@@ -672,23 +663,9 @@ void launch_routed_typed(const ScanParams& p, const RoutedStatistic& st, cudaStr
                       std::to_string(spare + scan_blocks) + "); route with a separate statistic launch");
   unsigned stat_blocks = static_cast<unsigned>(std::min<std::int64_t>(spare, kRoutedMaxStatBlocks));
   while (stat_blocks > 1 && resident(stat_blocks) < scan_blocks + stat_blocks) --stat_blocks;
-  // A number no recent launch on these flags used, never 0 (what they start at).
-  static std::atomic<unsigned int> epochs{0};
-  unsigned int epoch = 0;
-  while (epoch == 0) epoch = epochs.fetch_add(1) + 1;
-  const RoutedQ routed{reinterpret_cast<unsigned long long*>(st.flags), st.flags + 2, scan_blocks, stat_blocks,
-                       epoch};
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(scan_blocks + stat_blocks);
-  cfg.blockDim = dim3(threads);
-  cfg.dynamicSmemBytes = shared_for(stat_blocks);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeCooperative;  // every block resident: the scan blocks wait for the statistic's
-  attr[0].val.cooperative = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  check(cudaLaunchKernelEx(&cfg, kernel, p, st.params, st.ws, routed), "seq_scan_routed_kernel launch");
+  seq_scan_routed_kernel<T, kLanes><<<scan_blocks + stat_blocks, threads, shared_for(stat_blocks), stream>>>(
+      p, st.params, st.ws, RoutedGrid{st.flags, scan_blocks, stat_blocks});
+  check(cudaGetLastError(), "seq_scan_routed_kernel launch");
 }
 
 // Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).
@@ -739,10 +716,6 @@ void launch_seq_scan_routed(IoType io, const ScanParams& p, const RoutedStatisti
   if (!p.q_ptr || p.q_ptr != st.params.chunk_out || p.ckpt || p.pdl_trigger || p.pdl_dependent || !st.flags)
     throw_usage_error("CUDA routed scan: one inkernel launch without checkpoints that reads the Q its statistic "
                       "writes");
-  // Each launch carries its own hand-over number, which a replayed graph would repeat.
-  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
-  check(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
-  if (capture != cudaStreamCaptureStatusNone) throw_usage_error("CUDA routed scan: not capturable in a CUDA graph");
   if (st.params.kind == StatKind::token_hist || st.params.bins < 1 || st.params.bins > kRoutedMaxBins ||
       stats_device::sampled_count(st.params) > kStatsClusterMaxSamples)
     throw_usage_error("CUDA routed scan: the statistic must be a histogram or a proxy of at most " +

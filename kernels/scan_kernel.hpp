@@ -24,8 +24,8 @@ int seq_scan_blocks_per_sm(IoType io, bool const_bc, int lanes, int channels_per
 void launch_seq_scan(IoType io, const ScanParams& params, cudaStream_t stream);
 
 // The statistic a routed scan computes in its own launch (DeviceStatsOp::routed_statistic): what it reads and
-// how it chooses Q (params.chunk_out), its workspace (ws.partials, ws.hist, ws.result), and five zeroed words
-// (8-byte aligned) for the hand-over and the statistic blocks' barriers.
+// how it chooses Q (params.chunk_out), its workspace (ws.partials, ws.hist, ws.result), and three zeroed words for
+// the statistic blocks' barriers, left zeroed by every launch.
 struct RoutedStatistic {
   StatsParams params;
   StatsWorkspace ws;
@@ -34,10 +34,10 @@ struct RoutedStatistic {
 inline constexpr int kRoutedMaxBins = 1024;
 inline constexpr int kRoutedMaxStatBlocks = 4;
 
-// One cooperative launch of a one-launch `inkernel` plan without checkpoints (variable B/C) whose Q the statistic
-// writes (params.q_ptr == statistic.params.chunk_out): up to kRoutedMaxStatBlocks extra blocks compute the
-// statistic on SMs the scan leaves idle, and the scan blocks read Q after their tile loops (Q changes nothing
-// they compute), so routing costs no launch of its own. Not capturable in a CUDA graph. Throws a usage error when
+// One launch of a one-launch `inkernel` plan without checkpoints (variable B/C) whose Q the statistic writes
+// (params.q_ptr == statistic.params.chunk_out): up to kRoutedMaxStatBlocks extra blocks compute the statistic on
+// SMs the scan leaves idle and report Q (params.q_used) and the scan blocks' chunks by it (Q changes nothing they
+// compute), so routing costs no launch of its own. Capturable in a CUDA graph. Throws a usage error when
 // the plan does not qualify, the statistic is token_hist, has more than kRoutedMaxBins bins or more than
 // kStatsClusterMaxSamples sampled values, or the scan's blocks and a statistic block do not fit the device at once.
 void launch_seq_scan_routed(IoType io, const ScanParams& params, const RoutedStatistic& statistic,

@@ -20,6 +20,7 @@
 #include "entropy/cpu_stats.hpp"
 #include "backend_stream.hpp"
 #include "cuda_check.hpp"
+#include "graph_capture.hpp"
 #include "model/prefill_kernels.hpp"
 #include "scan_case.hpp"
 #include "scan_runner.hpp"
@@ -647,10 +648,11 @@ TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic 
 
 TEST_CASE("a routed scan computes its statistic in blocks of its own launch and reads the Q it wrote",
           "[gpu][stats][routed][sanitize]") {
-  // Extra blocks of the launch compute the statistic and write H and Q; the scan blocks read Q after their tile
-  // loops. Q must be the CPU estimator's chunk, every block must count its chunks by it, and the output and the
-  // final state must be the bits of the same scan launched with the CPU's chunk. Each case runs twice: the
-  // hand-over must work for the next launch too. Both thread layouts: 16 lanes (B·D < 2560) and 8.
+  // Extra blocks of the launch compute the statistic, write H and Q and report every scan block's chunks by Q.
+  // Q must be the CPU estimator's chunk, every block's chunks must be counted by it, and the output and the final
+  // state must be the bits of the same scan launched with the CPU's chunk. Each case runs twice eagerly and twice
+  // as one captured graph: the statistic blocks' barriers must be left ready for the next launch, replayed or
+  // not. Both thread layouts: 16 lanes (B·D < 2560) and 8.
   auto stats = corey::cuda::make_stats_op(0);
   corey::entropy::CpuStats cpu;
   corey::cuda::ScanRunner runner(0);
@@ -666,6 +668,8 @@ TEST_CASE("a routed scan computes its statistic in blocks of its own launch and 
     std::vector<std::int64_t> strides;  // sampled values at most 32768, what the launch computes beside the scan
   };
   const Case cases[] = {{1, 32, 1000, {1, 7}}, {2, 1280, 130, {16}}};
+  cudaStream_t capture_stream = nullptr;  // blocking: ordered after the slots' resets on the legacy stream
+  REQUIRE(cudaStreamCreate(&capture_stream) == cudaSuccess);
   for (const Case& k : cases) {
     for (DType t : {DType::f32, DType::bf16}) {
       corey::gpu_test::Shape shape;
@@ -697,14 +701,23 @@ TEST_CASE("a routed scan computes its statistic in blocks of its own launch and 
             const std::vector<std::uint8_t> expected = scan_bytes(*scan, c, want.chunk);
             const std::vector<float> expected_h = c.hT();
             const corey::cuda::RoutedStatistic st = stats->routed_statistic(u_dev, s, rule, h_dev, q_dev);
-            for (int run = 0; run < 2; ++run) {
+            const cudaGraphExec_t graph = corey::cuda::capture_graph(capture_stream, "routed scan", [&] {
+              corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st, capture_stream);
+            });
+            for (int run = 0; run < 4; ++run) {
               const float stale_h = -1.0f;
               const std::int32_t stale[3] = {7, 0, 0};
               slots.upload(&stale_h, sizeof(stale_h));
               corey::cuda::check(cudaMemcpy(q_dev, stale, sizeof(stale), cudaMemcpyHostToDevice), "cudaMemcpy");
               c.poison_outputs();
-              corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st, corey::cuda::backend_stream(0));
-              corey::cuda::synchronize();
+              if (run < 2) {
+                corey::cuda::launch_seq_scan_routed(corey::cuda::io_type(t), plan[0], st,
+                                                    corey::cuda::backend_stream(0));
+                corey::cuda::synchronize();
+              } else {
+                REQUIRE(cudaGraphLaunch(graph, capture_stream) == cudaSuccess);
+                REQUIRE(cudaStreamSynchronize(capture_stream) == cudaSuccess);
+              }
               float h_got = 0.0f;
               std::int32_t got[3];
               slots.download(&h_got, sizeof(h_got));
@@ -718,11 +731,13 @@ TEST_CASE("a routed scan computes its statistic in blocks of its own launch and 
               REQUIRE(c.out_bytes() == expected);
               REQUIRE(c.hT() == expected_h);
             }
+            cudaGraphExecDestroy(graph);
           }
         }
       }
     }
   }
+  cudaStreamDestroy(capture_stream);
 }
 
 TEST_CASE("a routed scan refuses what it cannot compute in its launch", "[gpu][stats][routed]") {
@@ -763,19 +778,4 @@ TEST_CASE("a routed scan refuses what it cannot compute in its launch", "[gpu][s
     corey::cuda::launch_seq_scan_routed(corey::cuda::IoType::f32, plan[0], st, corey::cuda::backend_stream(0));
   });
   REQUIRE(message.find("reads the Q its statistic writes") != std::string::npos);
-  // Each launch carries its own hand-over number: a graph would replay it.
-  corey::scan::ChunkConfig routed;
-  routed.mode = corey::scan::ChunkMode::inkernel;
-  routed.chunk_ptr = q_dev;
-  const auto routed_plan = runner.plan(c.problem, routed, 0);
-  cudaStream_t stream = nullptr;
-  REQUIRE(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
-  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
-  message = usage_error(
-      [&] { corey::cuda::launch_seq_scan_routed(corey::cuda::IoType::f32, routed_plan[0], st, stream); });
-  cudaGraph_t graph = nullptr;
-  REQUIRE(cudaStreamEndCapture(stream, &graph) == cudaSuccess);
-  cudaGraphDestroy(graph);
-  cudaStreamDestroy(stream);
-  REQUIRE(message.find("not capturable") != std::string::npos);
 }
