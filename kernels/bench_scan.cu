@@ -201,21 +201,38 @@ struct Timing {
 bool g_quick = false;
 std::vector<std::int64_t> g_launch_chunks = {32, 64, 128, 256, 512, 1024, 2048, 4096};  // Q of section `launch`
 
+// Times `reps` back-to-back repetitions of a workload on the backend stream between two CUDA events (seconds).
+class EventTimer {
+ public:
+  EventTimer() {
+    cc::check(cudaEventCreate(&start_), "cudaEventCreate");
+    cc::check(cudaEventCreate(&stop_), "cudaEventCreate");
+  }
+  ~EventTimer() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  double operator()(const std::function<void()>& enqueue, int reps) {
+    cudaStream_t s = cc::backend_stream(0);
+    cc::check(cudaEventRecord(start_, s), "cudaEventRecord");
+    for (int i = 0; i < reps; ++i) enqueue();
+    cc::check(cudaEventRecord(stop_, s), "cudaEventRecord");
+    cc::check(cudaEventSynchronize(stop_), "cudaEventSynchronize");
+    float ms = 0;
+    cc::check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
+    return ms * 1e-3;
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
 // `enqueue` issues one repetition of the work on the backend stream.
 Timing measure(const std::function<void()>& enqueue, bool cold) {
-  cudaStream_t s = cc::backend_stream(0);
-  cudaEvent_t a, b;
-  cc::check(cudaEventCreate(&a), "cudaEventCreate");
-  cc::check(cudaEventCreate(&b), "cudaEventCreate");
-  auto timed = [&](int reps) {
-    cc::check(cudaEventRecord(a, s), "cudaEventRecord");
-    for (int i = 0; i < reps; ++i) enqueue();
-    cc::check(cudaEventRecord(b, s), "cudaEventRecord");
-    cc::check(cudaEventSynchronize(b), "cudaEventSynchronize");
-    float ms = 0;
-    cc::check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
-    return ms * 1e-3;
-  };
+  EventTimer timer;
+  const auto timed = [&](int reps) { return timer(enqueue, reps); };
   for (int i = 0; i < 3; ++i) enqueue();  // warm-up
   const double one = timed(1);
   Timing t;
@@ -234,8 +251,6 @@ Timing measure(const std::function<void()>& enqueue, bool cold) {
     }
     t.cold_s = median(samples);
   }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
   return t;
 }
 
@@ -249,19 +264,7 @@ struct PairedTiming {
 };
 
 PairedTiming measure_paired(const std::function<void()>& base, const std::function<void()>& row, bool cold) {
-  cudaStream_t s = cc::backend_stream(0);
-  cudaEvent_t a, b;
-  cc::check(cudaEventCreate(&a), "cudaEventCreate");
-  cc::check(cudaEventCreate(&b), "cudaEventCreate");
-  auto timed = [&](const std::function<void()>& enqueue, int reps) {
-    cc::check(cudaEventRecord(a, s), "cudaEventRecord");
-    for (int i = 0; i < reps; ++i) enqueue();
-    cc::check(cudaEventRecord(b, s), "cudaEventRecord");
-    cc::check(cudaEventSynchronize(b), "cudaEventSynchronize");
-    float ms = 0;
-    cc::check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
-    return ms * 1e-3;
-  };
+  EventTimer timed;
   for (int i = 0; i < 3; ++i) base(), row();  // warm-up
   const double window = g_quick ? 0.01 : 0.03;  // seconds per round and side
   const double one = std::max({timed(base, 1), timed(row, 1), 1e-6});
@@ -298,8 +301,6 @@ PairedTiming measure_paired(const std::function<void()>& base, const std::functi
     t.base.cold_s = median(base_cold);
     t.row.cold_s = median(row_cold);
   }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
   return t;
 }
 

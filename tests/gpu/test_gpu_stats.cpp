@@ -646,7 +646,7 @@ TEST_CASE("a scan launched as the programmatic dependent of a cluster statistic 
   }
 }
 
-TEST_CASE("a routed scan computes its statistic in blocks of its own launch and reads the Q it wrote",
+TEST_CASE("a routed scan computes its statistic in blocks of its own launch and reports its chunks by that Q",
           "[gpu][stats][routed][sanitize]") {
   // Extra blocks of the launch compute the statistic, write H and Q and report every scan block's chunks by Q.
   // Q must be the CPU estimator's chunk, every block's chunks must be counted by it, and the output and the final
