@@ -97,8 +97,8 @@ def main(path):
                    "of the scan's own grid on the SMs it leaves idle (launch_seq_scan_routed). scan launch: after = "
                    "the scan starts when the statistic has finished; programmatic = launched as its programmatic "
                    "dependent, staging its first tile while the statistic runs and reading Q after "
-                   "griddepcontrol.wait; in the scan's launch = one launch, the scan blocks reading Q after their "
-                   "tile loops. stats µs is the same statistic as its own launch (cluster path). Samples 1: the "
+                   "griddepcontrol.wait; in the scan's launch = one launch whose statistic blocks report Q and the "
+                   "chunks, the scan blocks never reading it. stats µs is the same statistic as its own launch (cluster path). Samples 1: the "
                    "statistic over one value, the cost of the launches alone. overhead: each row timed interleaved "
                    "with the scan alone (15 rounds, order alternating), ratio of medians − 1, its CI a percentile "
                    "bootstrap paired by round")
