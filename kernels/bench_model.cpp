@@ -166,7 +166,7 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
     std::string name;
     corey::model::PrefillOptions options;
     std::vector<double> ms;
-    bool tap = true;  // the conv does the statistic's pass 1, else two statistics launches
+    bool tap = true;  // the conv does the statistic's pass 1, else the statistic reads u on its own stream
   };
   auto rule_row = [](std::string name, corey::entropy::Estimator estimator, std::int64_t stride, std::int64_t guard,
                      bool tap = true) {
@@ -188,6 +188,10 @@ Json rule_overhead_section(cc::CudaModelRunner& runner, std::int64_t L, int roun
   rows.push_back(rule_row("device_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 0));
   rows.push_back(rule_row("device_guarded_sampled_hist_s8", corey::entropy::Estimator::hist, 8, 512));
   rows.push_back(rule_row("device_cheap_proxy", corey::entropy::Estimator::cheap_proxy, 1, 0));
+  rows.push_back(rule_row("device_variance_proxy", corey::entropy::Estimator::variance_proxy, 1, 0));
+  rows.push_back(rule_row("device_kurtosis_proxy", corey::entropy::Estimator::kurtosis_proxy, 1, 0));
+  rows.push_back(rule_row("device_cheap_proxy no tap", corey::entropy::Estimator::cheap_proxy, 1, 0, false));
+  rows.push_back(rule_row("device_variance_proxy no tap", corey::entropy::Estimator::variance_proxy, 1, 0, false));
   rows.push_back(rule_row("device_hist two-pass", corey::entropy::Estimator::hist, 1, 0, false));
   rows.push_back(rule_row("device_sampled_hist_s8 two-pass", corey::entropy::Estimator::hist, 8, 0, false));
   for (Row& row : rows) row.options.all_logits = false;

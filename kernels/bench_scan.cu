@@ -770,10 +770,11 @@ Json section_stats(cc::ScanRunner& runner) {
   return rows;
 }
 
-// The tapped histogram of a routed prefill layer (mamba-370m, fp16, L 1008: u is (2048, 1008)): the conv alone,
-// the conv finding the range (with the memset of the range words), and the one statistics launch that follows,
-// each timed back to back (u and the range words L2-resident, as in the prefill). conv + tap + statistic against
-// the conv alone is what the statistic adds when nothing overlaps it.
+// The tapped statistics of a routed prefill layer (mamba-370m, fp16, L 1008: u is (2048, 1008)): the conv alone,
+// the conv doing pass 1 (a histogram's range, with the memset of the range words; a proxy's power sums), and the
+// one statistics launch that follows (the histogram; the fold of a proxy's partials, which the prefill does
+// inside the scan's launch instead), each timed back to back (u and the tap L2-resident, as in the prefill).
+// conv + tap + statistic against the conv alone is what the statistic adds when nothing overlaps it.
 Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
   using corey::entropy::Estimator;
   const std::int64_t D = 2048, L = 1008, ld = cc::padded_tokens(L);
@@ -791,7 +792,7 @@ Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
   for (float& v : b) v = 0.1f * uniform();
   cc::DeviceBuffer d_x(x.size()), d_w(w.size() * 4), d_b(b.size() * 4);
   cc::DeviceBuffer d_state(static_cast<std::size_t>(D * (K - 1)) * 2), d_u(static_cast<std::size_t>(D * ld) * 2);
-  cc::DeviceBuffer range(16), hq(8);
+  cc::DeviceBuffer range(16), hq(8), moments(cc::stats_moment_tap_bytes(cc::conv_silu_moment_parts(D, L)));
   d_x.upload(x.data(), x.size());
   d_w.upload(w.data(), w.size() * 4);
   d_b.upload(b.data(), b.size() * 4);
@@ -800,7 +801,8 @@ Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
   auto* q_dev = reinterpret_cast<std::int32_t*>(static_cast<char*>(hq.data()) + 4);
   cudaStream_t s = cc::backend_stream(0);
   const auto conv = [&](const cc::StatsTap& tap) {
-    if (tap) cc::check(cudaMemsetAsync(range.data(), 0, range.bytes(), s), "cudaMemsetAsync(range)");
+    if (tap && !tap.wants_moments())
+      cc::check(cudaMemsetAsync(range.data(), 0, range.bytes(), s), "cudaMemsetAsync(range)");
     cc::launch_conv_silu(d_x.data(), static_cast<const float*>(d_w.data()), static_cast<const float*>(d_b.data()),
                          d_state.data(), D, L, ld, K, d_u.data(), nullptr, tap, cc::IoType::f16, s);
   };
@@ -815,13 +817,20 @@ Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
     Estimator e;
     std::int64_t stride;
   };
-  for (const Est& e : {Est{"hist", Estimator::hist, 1}, Est{"hist", Estimator::hist, 8}}) {
+  for (const Est& e : {Est{"hist", Estimator::hist, 1}, Est{"hist", Estimator::hist, 8},
+                       Est{"cheap_proxy", Estimator::cheap_proxy, 1}, Est{"variance_proxy", Estimator::variance_proxy, 1},
+                       Est{"kurtosis_proxy", Estimator::kurtosis_proxy, 1}}) {
     corey::entropy::Statistic st;
     st.estimator = e.e;
     st.stride = e.stride;
     const corey::entropy::ChunkRule rule;
     cc::StatsTap tap = stats.tap_for(st, cc::conv_silu_blocks(D, L));
-    tap.range = static_cast<unsigned int*>(range.data());
+    if (tap.wants_moments()) {
+      tap.moments = static_cast<cc::stats_device::MomentPartial*>(moments.data());
+      tap.parts = cc::conv_silu_moment_parts(D, L);
+    } else {
+      tap.range = static_cast<unsigned int*>(range.data());
+    }
     const Timing t_tap = measure([&] { conv(tap); }, false);
     const auto statistic = [&] { stats.choose_guarded_chunk_tapped(view, st, rule, 0, 0, tap, h_dev, q_dev); };
     const Timing t_side = measure(statistic, false);

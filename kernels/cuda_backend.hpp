@@ -54,8 +54,8 @@ class DeviceStatsOp : public entropy::StatsOp {
                                          const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                          int guard_min_delta_buckets, float* entropy_out, std::int32_t* chunk_out) = 0;
   // The tap through which a kernel of `producer_blocks` blocks that writes the tensor does pass 1 of statistic s
-  // (StatsTap); empty when s has none (only hist and ebits have one). The caller adds the range words, zeroed
-  // before the producer runs.
+  // (StatsTap); empty when s has none (token_hist, proto). The caller adds the storage the tap wants: range
+  // words, zeroed before the producer runs (hist, ebits), or stats_moment_tap_bytes of moment partials (proxies).
   virtual StatsTap tap_for(const entropy::Statistic& s, int producer_blocks) = 0;
   // choose_guarded_chunk_into for a tensor whose producer did pass 1 through `tap` before, in the order of this
   // op's stream: one launch instead of two, x read at most once, no timing events (graph-capturable as is).
@@ -73,6 +73,13 @@ class DeviceStatsOp : public entropy::StatsOp {
   virtual RoutedStatistic routed_statistic(const entropy::ActivationView& x, const entropy::Statistic& s,
                                            const entropy::ChunkRule& rule, float* entropy_out,
                                            std::int32_t* chunk_out) = 0;
+  // A proxy whose producer did its only pass through `tap` (moment partials), for a routed scan: its statistic
+  // block folds the partials, so any tensor size qualifies and the statistic never reads it. The guard as in
+  // choose_guarded_chunk_into. Usage error for a histogram's tap.
+  virtual RoutedStatistic routed_statistic_tapped(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                                  const entropy::ChunkRule& rule, std::int64_t guard_fallback,
+                                                  int guard_min_delta_buckets, const StatsTap& tap,
+                                                  float* entropy_out, std::int32_t* chunk_out) = 0;
   // Events around each launch for last_kernel_time_s (default on). Off, the next kernel on the stream follows
   // the statistic's directly, which a programmatic dependent launch needs (an event between them makes the
   // dependency a full one).

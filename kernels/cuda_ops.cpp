@@ -132,6 +132,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     if (!tappable(s.estimator)) return {};
     if (producer_blocks < 1) throw_usage_error("statistic tap: the producer needs at least one block");
     StatsTap tap;
+    tap.sums = tap_sums(s.estimator);
     tap.blocks = producer_blocks;
     tap.stride = s.stride;
     return tap;
@@ -142,8 +143,7 @@ class CudaStatsOp final : public DeviceStatsOp {
                                    int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                    std::int32_t* chunk_out) override {
     if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
-    if (!tappable(s.estimator) || !tap || !tap.range || tap.stride != s.stride)
-      throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no range words");
+    check_tap(s, tap);
     const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
     launch_stats_tapped(p, ws_, tap, stream_);
   }
@@ -172,6 +172,24 @@ class CudaStatsOp final : public DeviceStatsOp {
     return r;
   }
 
+  RoutedStatistic routed_statistic_tapped(const entropy::ActivationView& x, const entropy::Statistic& s,
+                                          const entropy::ChunkRule& rule, std::int64_t guard_fallback,
+                                          int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
+                                          std::int32_t* chunk_out) override {
+    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
+    check_tap(s, tap);
+    if (!tap.wants_moments())
+      throw_usage_error("routed scan: a histogram's second pass reads the tensor; only a proxy's tap is folded "
+                        "inside the scan's launch");
+    RoutedStatistic r;
+    r.params = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
+    r.ws = ws_;
+    r.flags = routed_flags_;
+    r.moments = tap.moments;
+    r.moment_parts = tap.parts;
+    return r;
+  }
+
   double last_kernel_time_s() const override {
     if (!timing_) throw_usage_error("statistics: last_kernel_time_s needs timing (set_timing(true))");
     check(cudaEventSynchronize(ev_stop_), "cudaEventSynchronize");
@@ -185,8 +203,26 @@ class CudaStatsOp final : public DeviceStatsOp {
   // the CPU estimator computes it, which is what a host-side hook costs anyway (one sync per call).
   // `choose_chunk_into` still refuses it: it promises no host trip.
   static bool host_only(entropy::Estimator e) { return e == entropy::Estimator::proto; }
-  // The histogram statistics' pass 1 (the range) can come from the producer (stats_tap.hpp).
-  static bool tappable(entropy::Estimator e) { return e == entropy::Estimator::hist || e == entropy::Estimator::ebits; }
+  // Pass 1 can come from the producer (stats_tap.hpp): the range of a histogram, the power sums of a proxy.
+  static bool tappable_range(entropy::Estimator e) {
+    return e == entropy::Estimator::hist || e == entropy::Estimator::ebits;
+  }
+  static bool tappable(entropy::Estimator e) {
+    return tappable_range(e) || e == entropy::Estimator::cheap_proxy || e == entropy::Estimator::variance_proxy ||
+           e == entropy::Estimator::kurtosis_proxy;
+  }
+  // The power sums a proxy's tap accumulates (proxy_native's inputs); 0 for the histograms' range.
+  static unsigned tap_sums(entropy::Estimator e) {
+    if (e == entropy::Estimator::cheap_proxy) return kTapSumAbs | kTapSumSq;
+    if (e == entropy::Estimator::variance_proxy) return kTapSumX | kTapSumAbs | kTapSumSq;
+    if (e == entropy::Estimator::kurtosis_proxy) return kTapSumX | kTapSumSq | kTapSumCubeQuad;
+    return 0;
+  }
+  static void check_tap(const entropy::Statistic& s, const StatsTap& tap) {
+    const bool storage = tap.wants_moments() ? tap.moments != nullptr && tap.parts > 0 : tap.range != nullptr;
+    if (!tappable(s.estimator) || !tap || tap.sums != tap_sums(s.estimator) || !storage || tap.stride != s.stride)
+      throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no storage");
+  }
 
   entropy::ActivationView host_copy(const entropy::ActivationView& x) {
     if (x.stride_b < 0 || x.stride_d < 0 || x.stride_l < 0) throw_usage_error("statistic: negative strides");

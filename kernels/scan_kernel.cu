@@ -14,7 +14,8 @@
 //
 // The routed scan (seq_scan_routed_kernel, launch_seq_scan_routed) adds a few blocks to the grid that compute the
 // statistic choosing Q on SMs the scan leaves idle; the scan blocks, the same code as seq_scan_kernel's, never
-// read Q, since it changes nothing they compute: the statistic blocks report the chunks by it.
+// read Q, since it changes nothing they compute: the statistic blocks report the chunks by it. The tapped routed
+// scan (seq_scan_tapped_kernel) does the same with one block that folds a proxy's partials from the conv.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -167,12 +168,21 @@ struct RoutedGrid {
   unsigned int stat_blocks = 0;
 };
 
+// A tapped routed scan (seq_scan_tapped_kernel): block 0 folds a proxy's moment partials (RoutedStatistic::moments)
+// and blocks 1… are the plan's scan blocks. A grid type of its own, so the routed kernel's parameters stay as they
+// are: its fp32 scan blocks' schedule moves with unrelated edits (kernels/NOTES.md).
+struct TappedGrid {
+  const stats_device::MomentPartial* moments = nullptr;
+  unsigned int moment_parts = 0;
+  unsigned int scan_blocks = 0;
+};
+
 // What the scan blocks of a routed launch would report, by statistic block 0 once it has written Q: Q changes
 // nothing they compute, so each would count ⌈L / Q⌉ chunks, and the counts are read after the launch has completed,
 // when every block is done. Reporting it here keeps the scan blocks' tails free of any atomic: at the end of the
 // last scan block, one returning atomic and a read of Q cost the D 2048 fp32 scan about 1.4 µs.
-__device__ __forceinline__ void report_routed_chunks(const ScanParams& p, const RoutedGrid& grid,
-                                                     std::int32_t q_chosen) {
+template <typename Grid>
+__device__ __forceinline__ void report_routed_chunks(const ScanParams& p, const Grid& grid, std::int32_t q_chosen) {
   if (p.q_used) *p.q_used = q_chosen;
   const std::int64_t q = q_chosen > 0 ? q_chosen : p.len;
   if (p.chunk_counter) atomicAdd(p.chunk_counter, static_cast<int>(grid.scan_blocks * ((p.len + q - 1) / q)));
@@ -578,6 +588,20 @@ __global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registe
   scan_block<T, false, kLanes, true>(p, [&grid] { return blockIdx.x - grid.stat_blocks; });
 }
 
+// The routed scan of a proxy whose producer left its power sums (StatsTap::moments): block 0 folds them and applies
+// the rule beside the scan blocks 1…, which never wait for it.
+template <typename T, int kLanes>
+__global__ void __launch_bounds__(kScanMaxThreads) __maxnreg__((scan_max_registers<T, false, kLanes>()))
+    seq_scan_tapped_kernel(const ScanParams p, const StatsParams sp, const StatsWorkspace ws, const TappedGrid grid) {
+  if (blockIdx.x == 0) {
+    __shared__ stats_device::MomentScratch scratch;
+    stats_device::moments_statistic(sp, ws, grid.moments, grid.moment_parts, scratch);
+    if (threadIdx.x == 0) report_routed_chunks(p, grid, *sp.chunk_out);
+    return;
+  }
+  scan_block<T, false, kLanes, true>(p, [] { return blockIdx.x - 1; });
+}
+
 // The routed kernel's dynamic shared memory: the scan's stages, or a statistic block's counters and samples.
 std::size_t routed_shared_bytes(int elem_bytes, int channels, int lanes, std::int64_t samples, int stat_blocks,
                                 int bins) {
@@ -587,8 +611,9 @@ std::size_t routed_shared_bytes(int elem_bytes, int channels, int lanes, std::in
 }
 
 // Sets the kernel's shared-memory attributes once per device (they belong to the calling thread's current device,
-// and `--devices` workers drive several). kRouted: seq_scan_routed_kernel (variable B/C).
-template <typename T, bool kConstBC, int kLanes, bool kRouted = false>
+// and `--devices` workers drive several). kRouted: seq_scan_routed_kernel (variable B/C); kTapped:
+// seq_scan_tapped_kernel.
+template <typename T, bool kConstBC, int kLanes, bool kRouted = false, bool kTapped = false>
 void prepare_kernel() {
   static std::mutex mutex;
   static std::set<int> prepared;
@@ -606,7 +631,9 @@ void prepare_kernel() {
                                cudaSharedmemCarveoutMaxShared),
           "cudaFuncSetAttribute(seq_scan_kernel carveout)");
   };
-  if constexpr (kRouted) {
+  if constexpr (kTapped) {
+    set(seq_scan_tapped_kernel<T, kLanes>, Smem(sizeof(T), false, kScanMaxThreads / kLanes).total);
+  } else if constexpr (kRouted) {
     set(seq_scan_routed_kernel<T, kLanes>, routed_shared_bytes(sizeof(T), kScanMaxThreads / kLanes, kLanes,
                                                                kStatsClusterMaxSamples, 1, kRoutedMaxBins));
   } else {
@@ -667,6 +694,33 @@ void launch_routed_typed(const ScanParams& p, const RoutedStatistic& st, cudaStr
   check(cudaGetLastError(), "seq_scan_routed_kernel launch");
 }
 
+// Whether a tapped routed launch fits at once: the scan's blocks and the one folding block (shared memory as a
+// scan block's).
+template <typename T, int kLanes>
+bool tapped_fits(const ScanParams& p) {
+  prepare_kernel<T, false, kLanes, false, true>();
+  int device = 0, sms = 0, per_sm = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, seq_scan_tapped_kernel<T, kLanes>,
+                                                      p.channels_per_block * kLanes,
+                                                      Smem(sizeof(T), false, p.channels_per_block).total),
+        "cudaOccupancyMaxActiveBlocksPerMultiprocessor(seq_scan_tapped_kernel)");
+  return static_cast<std::int64_t>(sms) * per_sm >= p.batch * (p.dim / p.channels_per_block) + 1;
+}
+
+template <typename T, int kLanes>
+void launch_tapped_typed(const ScanParams& p, const RoutedStatistic& st, cudaStream_t stream) {
+  if (!tapped_fits<T, kLanes>(p))
+    throw_usage_error("CUDA routed scan: the scan's blocks and a statistic block do not fit the device at once; "
+                      "route with a separate statistic launch");
+  const unsigned scan_blocks = static_cast<unsigned>(p.batch) * static_cast<unsigned>(p.dim / p.channels_per_block);
+  seq_scan_tapped_kernel<T, kLanes><<<scan_blocks + 1, static_cast<unsigned>(p.channels_per_block * kLanes),
+                                      Smem(sizeof(T), false, p.channels_per_block).total, stream>>>(
+      p, st.params, st.ws, TappedGrid{st.moments, static_cast<unsigned>(st.moment_parts), scan_blocks});
+  check(cudaGetLastError(), "seq_scan_tapped_kernel launch");
+}
+
 // Calls f.template operator()<T, kConstBC, kLanes>() for the run-time (io, const_bc, lanes).
 template <typename F>
 auto dispatch(IoType io, bool const_bc, int lanes, F&& f) {
@@ -715,6 +769,16 @@ void launch_seq_scan_routed(IoType io, const ScanParams& p, const RoutedStatisti
   if (!p.q_ptr || p.q_ptr != st.params.chunk_out || p.ckpt || p.pdl_trigger || p.pdl_dependent || !st.flags)
     throw_usage_error("CUDA routed scan: one inkernel launch without checkpoints that reads the Q its statistic "
                       "writes");
+  if (st.moments) {
+    const bool proxy = st.params.kind == StatKind::cheap_proxy || st.params.kind == StatKind::variance_proxy ||
+                       st.params.kind == StatKind::kurtosis_proxy;
+    if (!proxy || st.moment_parts < 1)
+      throw_usage_error("CUDA routed scan: moment partials are folded for a proxy only, and there must be some");
+    dispatch(io, false, p.lanes, [&]<typename T, bool kC, int kL>() {
+      if constexpr (!kC) launch_tapped_typed<T, kL>(p, st, stream);
+    });
+    return;
+  }
   if (st.params.kind == StatKind::token_hist || st.params.bins < 1 || st.params.bins > kRoutedMaxBins ||
       stats_device::sampled_count(st.params) > kStatsClusterMaxSamples)
     throw_usage_error("CUDA routed scan: the statistic must be a histogram or a proxy of at most " +
@@ -722,6 +786,17 @@ void launch_seq_scan_routed(IoType io, const ScanParams& p, const RoutedStatisti
                       std::to_string(kStatsClusterMaxSamples) + " sampled values");
   dispatch(io, false, p.lanes, [&]<typename T, bool kC, int kL>() {
     if constexpr (!kC) launch_routed_typed<T, kL>(p, st, stream);
+  });
+}
+
+bool tapped_scan_fits(IoType io, const ScanParams& p) {
+  if (p.B_sl == 0 || p.C_sl == 0) return false;
+  return dispatch(io, false, p.lanes, [&]<typename T, bool kC, int kL>() {
+    if constexpr (kC) {
+      return false;
+    } else {
+      return tapped_fits<T, kL>(p);
+    }
   });
 }
 

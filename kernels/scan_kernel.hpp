@@ -25,11 +25,14 @@ void launch_seq_scan(IoType io, const ScanParams& params, cudaStream_t stream);
 
 // The statistic a routed scan computes in its own launch (DeviceStatsOp::routed_statistic): what it reads and
 // how it chooses Q (params.chunk_out), its workspace (ws.partials, ws.hist, ws.result), and three zeroed words for
-// the statistic blocks' barriers, left zeroed by every launch.
+// the statistic blocks' barriers, left zeroed by every launch. With `moments` (DeviceStatsOp::
+// routed_statistic_tapped) the statistic is a proxy folded from its producer's moment_parts partials instead.
 struct RoutedStatistic {
   StatsParams params;
   StatsWorkspace ws;
   unsigned int* flags = nullptr;
+  const stats_device::MomentPartial* moments = nullptr;
+  int moment_parts = 0;
 };
 inline constexpr int kRoutedMaxBins = 1024;
 inline constexpr int kRoutedMaxStatBlocks = 4;
@@ -40,7 +43,11 @@ inline constexpr int kRoutedMaxStatBlocks = 4;
 // compute), so routing costs no launch of its own. Capturable in a CUDA graph. Throws a usage error when
 // the plan does not qualify, the statistic is token_hist, has more than kRoutedMaxBins bins or more than
 // kStatsClusterMaxSamples sampled values, or the scan's blocks and a statistic block do not fit the device at once.
+// With statistic.moments (a tapped proxy) one block folds the partials instead, in a kernel of its own: any bins
+// and sample count, the plan's conditions and the fit (tapped_scan_fits) as above.
 void launch_seq_scan_routed(IoType io, const ScanParams& params, const RoutedStatistic& statistic,
                             cudaStream_t stream);
+// Whether the scan's blocks and one more fit the current device at once (a tapped proxy's routed launch).
+bool tapped_scan_fits(IoType io, const ScanParams& params);
 
 }  // namespace corey::cuda

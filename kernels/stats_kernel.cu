@@ -669,6 +669,14 @@ void launch_cluster_typed(const StatsParams& p, const StatsWorkspace& ws, cudaSt
   check(cudaLaunchKernelEx(&cfg, stats_cluster<io>, p, ws), "stats_cluster launch");
 }
 
+// A proxy whose producer left its power sums (StatsTap::moments): one block folds them and applies the rule.
+__global__ void __launch_bounds__(kThreads) stats_from_moments(const StatsParams p, StatsWorkspace ws,
+                                                               const stats_device::MomentPartial* parts,
+                                                               unsigned int n_parts) {
+  __shared__ stats_device::MomentScratch scratch;
+  stats_device::moments_statistic(p, ws, parts, n_parts, scratch);
+}
+
 template <IoType io>
 void launch_tapped_typed(const StatsParams& p, const Geometry& g, const StatsWorkspace& ws, int blocks,
                          const StatsTap& tap, cudaStream_t stream) {
@@ -783,9 +791,21 @@ void launch_stats(const StatsParams& p, const StatsWorkspace& ws, cudaStream_t s
   }
 }
 
+std::size_t stats_moment_tap_bytes(int parts) {
+  return static_cast<std::size_t>(std::max(parts, 0)) * sizeof(stats_device::MomentPartial);
+}
+
 void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
-  if (p.kind != StatKind::hist && p.kind != StatKind::ebits)
-    throw_usage_error("statistic tap: only for hist and ebits");
+  const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
+  const bool proxy = p.kind == StatKind::cheap_proxy || p.kind == StatKind::variance_proxy ||
+                     p.kind == StatKind::kurtosis_proxy;
+  if (!(hist && tap.range && !tap.wants_moments()) && !(proxy && tap.moments && tap.parts > 0 && tap.wants_moments()))
+    throw_usage_error("statistic tap: range words for hist and ebits, moment partials for the proxies");
+  if (proxy) {
+    stats_from_moments<<<1, kThreads, 0, stream>>>(p, ws, tap.moments, static_cast<unsigned int>(tap.parts));
+    check(cudaGetLastError(), "stats_from_moments launch");
+    return;
+  }
   const Geometry g = geometry(p, ws.blocks);
   const int blocks = static_cast<int>(std::clamp<std::int64_t>(g.tiles, 1, ws.blocks));
   switch (p.io) {

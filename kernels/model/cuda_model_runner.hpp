@@ -49,8 +49,9 @@ class CudaModelRunner final : public model::ModelRunner {
 
   DType dtype() const { return weights_.dtype; }
   std::int64_t weight_bytes() const { return weights_.bytes; }
-  // Whether the conv does pass 1 of a histogram rule's statistic (StatsTap; the default) or the statistic reads u
-  // twice on its own stream (two launches, nothing added to the conv); benchmarks compare the two.
+  // Whether the conv does pass 1 of a rule's statistic (StatsTap; the default: a histogram then reads u once on
+  // its own stream, a proxy is folded inside the scan's launch) or the statistic reads u on its own stream (one
+  // or two launches, nothing added to the conv); benchmarks compare the two.
   void set_statistics_tap(bool enabled) { statistics_tap_ = enabled; }
   // The two halves of decode_step, for benchmarks: enqueue the token (id upload + graph replay, no host
   // sync) and read the logits of the last enqueued token (waits).
@@ -103,6 +104,7 @@ class CudaModelRunner final : public model::ModelRunner {
   std::int64_t cap_tokens_ = 0, cap_logit_rows_ = 0;
   bool cap_u_f32_ = false;
   DeviceBuffer ids_, hidden_, normed_, xz_, u_, u_f32_, x_dbl_, dt_, y_, logits_;
+  DeviceBuffer moment_tap_;           // a proxy rule's moment partials, one per conv block (StatsTap)
   DeviceBuffer q_dev_;                // (layers) int32: host-decided Qs of a graphed prefill
   std::int32_t* host_q_ = nullptr;    // pinned (layers)
   std::map<std::string, PrefillGraph> prefill_graphs_;

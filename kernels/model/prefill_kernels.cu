@@ -1,6 +1,7 @@
 #include "prefill_kernels.hpp"
 
 #include <string>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "cuda_check.hpp"
@@ -42,16 +43,34 @@ constexpr int kConvTaps = 8;                      // the most conv taps (the mod
 // Warp w of block (x, y) computes channel y·8 + w for tokens [x·512, (x + 1)·512): each lane 8 consecutive
 // tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
 // so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
-// kTap the block also does pass 1 of a histogram statistic over the values it stored (t ≡ 0 mod stride): its
-// range into the tap's range words. Rows are 16-byte aligned and ld is a multiple of 8 (padded_tokens).
-template <typename T, bool kTap>
-__global__ void __launch_bounds__(kConvThreads)
+// a tap the block also does pass 1 of a statistic over the values it stored (t ≡ 0 mod stride): a histogram's
+// range into the tap's range words, or a proxy's power sums into the block's moment partial. Rows are 16-byte
+// aligned and ld is a multiple of 8 (padded_tokens). kSums: the TapSum bits of a moment tap.
+// At most 64 registers (four blocks per SM): the 512 blocks of a (2048, 1008) layer then run in one wave; the
+// moment tap at 75-80 registers took two.
+enum class ConvTap { none, range, moments };
+template <typename T, ConvTap kTap, unsigned kSums = 0>
+__global__ void __launch_bounds__(kConvThreads, 4)
     conv_silu_kernel(const T* x, const float* w, const float* b, const T* state, std::int64_t D, std::int64_t L,
-                     std::int64_t ld, int K, T* u, float* u_f32, unsigned int* range, unsigned int stride) {
+                     std::int64_t ld, int K, T* u, float* u_f32, StatsTap tap) {
   constexpr int kV = Vec<T>::kElems;
   const int lane = threadIdx.x % 32;
   const std::int64_t d = blockIdx.y * static_cast<std::int64_t>(kConvChannels) + threadIdx.x / 32;
-  stats_device::Pass1Accumulator<false> acc;
+  std::conditional_t<kTap == ConvTap::moments, stats_device::MomentAccumulator, stats_device::Pass1Accumulator<false>>
+      acc;
+  stats_device::MomentSums32<kTap == ConvTap::moments ? kSums : kTapSumSq> sums32;
+  // Bit j: token t0 + j is sampled (t ≡ 0 mod stride); one division per group, not per token.
+  const auto sampled_of = [&](std::int64_t t0, int valid) {
+    const auto stride = static_cast<unsigned int>(tap.stride);
+    unsigned int sampled = (1u << valid) - 1u;
+    if (stride > 1) {
+      unsigned int every = 0;
+      const unsigned int first = (stride - static_cast<unsigned int>(t0) % stride) % stride;
+      for (unsigned int j = first; j < kConvGroup; j += stride) every |= 1u << j;
+      sampled &= every;
+    }
+    return sampled;
+  };
   if (d < D) {
     const T* xd = x + d * ld;
     const T* sd = state + d * (K - 1);
@@ -103,22 +122,44 @@ __global__ void __launch_bounds__(kConvThreads)
         for (int j = 0; j < kConvGroup; ++j)
           if (j < valid) u_f32[d * L + t0[s] + j] = to_f32<T>(out[j]);
       }
-      if constexpr (kTap) {
-        // Bit j: token t0 + j is sampled (t ≡ 0 mod stride); one division per group, not per token.
-        unsigned int sampled = 0;
-        const unsigned int first = (stride - static_cast<unsigned int>(t0[s]) % stride) % stride;
-        for (unsigned int j = first; j < kConvGroup; j += stride) sampled |= 1u << j;
-        sampled &= (1u << valid) - 1u;
+      if constexpr (kTap != ConvTap::none) {
+        const unsigned int sampled = sampled_of(t0[s], valid);
+        if constexpr (kTap == ConvTap::moments) {
+          float v[kConvGroup];
 #pragma unroll
-        for (int j = 0; j < kConvGroup; ++j)
-          if (sampled >> j & 1u) acc.add(to_f32<T>(out[j]));
+          for (int j = 0; j < kConvGroup; ++j) v[j] = to_f32<T>(out[j]);
+          sums32.add(v, sampled);
+        } else {
+#pragma unroll
+          for (int j = 0; j < kConvGroup; ++j)
+            if (sampled >> j & 1u) acc.add(to_f32<T>(out[j]));
+        }
+      }
+    }
+    if constexpr (kTap == ConvTap::moments) {
+      if (sums32.finite()) {
+        acc = sums32.widened();
+      } else {
+        // Cold: the values this thread wrote, again, in fp64 (counting the non-finite ones).
+        for (int s = 0; s < kConvSteps; ++s) {
+          const std::int64_t t = blockIdx.x * kConvTokens + (s * 32 + lane) * kConvGroup;
+          if (t >= L) continue;
+          const int valid = L - t < kConvGroup ? static_cast<int>(L - t) : kConvGroup;
+          const unsigned int sampled = sampled_of(t, valid);
+          for (int j = 0; j < kConvGroup; ++j)
+            if (sampled >> j & 1u) acc.add(to_f32<T>(u[d * ld + t + j]));
+        }
       }
     }
   }
-  if constexpr (kTap) {
+  if constexpr (kTap == ConvTap::moments) {
+    // One partial per warp: no block barrier at the end of a kernel on the layer's critical path.
+    const stats_device::MomentPartial part = acc.warp_reduce();
+    if (lane == 0) tap.moments[(blockIdx.y * gridDim.x + blockIdx.x) * kConvChannels + threadIdx.x / 32] = part;
+  } else if constexpr (kTap == ConvTap::range) {
     __shared__ stats_device::ReduceScratch scratch;
-    const stats_device::Partial1 part = acc.reduce(scratch);
-    if (threadIdx.x == 0) stats_device::publish_range(part, range);
+    const auto part = acc.reduce(scratch);
+    if (threadIdx.x == 0) stats_device::publish_range(part, tap.range);
   }
 }
 
@@ -133,6 +174,11 @@ __global__ void conv_state_kernel(const T* x, T* state, std::int64_t D, std::int
     sd[k] = s >= 0 ? x[d * ld + s] : sd[K - 1 + s];
   }
 }
+
+// The moment taps the proxies ask for (DeviceStatsOp::tap_for), one kernel each.
+constexpr unsigned kCheapSums = kTapSumAbs | kTapSumSq;
+constexpr unsigned kVarianceSums = kTapSumX | kTapSumAbs | kTapSumSq;
+constexpr unsigned kKurtosisSums = kTapSumX | kTapSumSq | kTapSumCubeQuad;
 
 unsigned blocks_for(std::int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
@@ -159,6 +205,8 @@ int conv_silu_blocks(std::int64_t D, std::int64_t L) {
   return static_cast<int>(((L + kConvTokens - 1) / kConvTokens) * ((D + kConvChannels - 1) / kConvChannels));
 }
 
+int conv_silu_moment_parts(std::int64_t D, std::int64_t L) { return conv_silu_blocks(D, L) * kConvChannels; }
+
 void launch_conv_silu(const void* x, const float* w, const float* b, const void* state, std::int64_t D,
                       std::int64_t L, std::int64_t ld, int K, void* u, float* u_f32, const StatsTap& tap, IoType io,
                       cudaStream_t stream) {
@@ -168,18 +216,29 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
                       " and a row stride that is a multiple of " + std::to_string(kConvGroup));
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
-  if (tap && (!tap.range || tap.blocks != conv_silu_blocks(D, L)))
-    throw_usage_error("conv: a statistics tap needs range words and conv_silu_blocks(D, L) blocks");
-  const auto stride = static_cast<unsigned int>(tap.stride);
+  const bool known_sums = tap.sums == kCheapSums || tap.sums == kVarianceSums || tap.sums == kKurtosisSums;
+  const bool moments_ok = tap.moments && known_sums && tap.parts == conv_silu_moment_parts(D, L);
+  if (tap && ((tap.wants_moments() ? !moments_ok : !tap.range) || tap.blocks != conv_silu_blocks(D, L) ||
+              tap.stride < 1 || tap.stride >= (std::int64_t{1} << 31)))
+    throw_usage_error("conv: a statistics tap needs its storage (range words, or conv_silu_moment_parts(D, L) "
+                      "moment partials and a proxy's sums), conv_silu_blocks(D, L) blocks and a stride in [1, 2^31)");
   dispatch_io(io, [&]<typename T>() {
     const auto* xt = static_cast<const T*>(x);
     const auto* st = static_cast<const T*>(state);
     auto* ut = static_cast<T*>(u);
-    if (tap) {
-      conv_silu_kernel<T, true><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap.range,
-                                                                   stride);
+    const auto moments = [&](auto kernel) {
+      kernel<<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap);
+    };
+    if (!tap) {
+      conv_silu_kernel<T, ConvTap::none><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap);
+    } else if (tap.sums == kCheapSums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kCheapSums>);
+    } else if (tap.sums == kVarianceSums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kVarianceSums>);
+    } else if (tap.sums == kKurtosisSums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kKurtosisSums>);
     } else {
-      conv_silu_kernel<T, false><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, nullptr, 1);
+      conv_silu_kernel<T, ConvTap::range><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap);
     }
   });
   check(cudaGetLastError(), "conv_silu_kernel launch");

@@ -35,6 +35,8 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
 
 // Blocks of launch_conv_silu for (D, L): the partials its tap receives.
 int conv_silu_blocks(std::int64_t D, std::int64_t L);
+// The moment partials a proxy's tap gets from the conv (StatsTap::parts): one per warp.
+int conv_silu_moment_parts(std::int64_t D, std::int64_t L);
 
 // The conv window after the L tokens: the last K − 1 values of [state | x] per channel, in place.
 void launch_conv_state_update(const void* x, void* state, std::int64_t D, std::int64_t L, std::int64_t ld, int K,

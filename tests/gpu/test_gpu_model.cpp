@@ -211,40 +211,46 @@ TEST_CASE("a CUDA backend rule chooses the chunks the CPU rule chooses, with no 
   rule.rule.c_max = 1024;
 
   PrefillOptions by_rule;
-  by_rule.backend_rule = rule;
   CpuModelRunner cpu(weights, 2);
-  const PrefillResult want = cpu.prefill(ids, by_rule);
-
   cuda::CudaModelRunner runner(0, weights, DType::f32);
-  const PrefillResult got = runner.prefill(ids, by_rule);
-  REQUIRE(got.scans.size() == want.scans.size());
-  CHECK(got.all_honoured());
-
-  // The same rule as a host hook: u copied back (the per-layer host sync) and the CPU statistics on it.
   entropy::CpuStats stats;
-  std::vector<double> hook_h;
-  PrefillOptions by_hook;
-  by_hook.hook = [&](const LayerActivation& a) {
-    REQUIRE(a.on_device);
-    std::vector<float> u(static_cast<std::size_t>(a.d_inner * a.seqlen));
-    REQUIRE(cudaMemcpy(u.data(), a.u, u.size() * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
-    const entropy::ChunkChoice c =
-        stats.choose_chunk(entropy::contiguous_view(u.data(), DType::f32, 1, a.d_inner, a.seqlen), rule.statistic, rule.rule);
-    hook_h.push_back(c.entropy.value);
-    return c.chunk;
-  };
-  const PrefillResult hooked = runner.prefill(ids, by_hook);
-  CHECK(hooked.all_honoured());
-  for (std::size_t l = 0; l < got.scans.size(); ++l) {
-    CAPTURE(l);
-    REQUIRE(got.scans[l].entropy.has_value());
-    CHECK(got.scans[l].chunk_requested == hooked.scans[l].chunk_requested);
-    CHECK(got.scans[l].chunk_requested == want.scans[l].chunk_requested);
-    CHECK(got.scans[l].report.q_effective == got.scans[l].chunk_requested);
-    CHECK(*got.scans[l].entropy == Approx(hook_h[l]).margin(1e-5));
-    CHECK(*got.scans[l].entropy == Approx(*want.scans[l].entropy).margin(1e-3));
+  PrefillResult got;
+  // A proxy is folded from the conv's power sums inside the scan's launch; hist reads u on its own stream.
+  for (entropy::Estimator e : {entropy::Estimator::cheap_proxy, entropy::Estimator::variance_proxy,
+                               entropy::Estimator::kurtosis_proxy, entropy::Estimator::hist}) {
+    CAPTURE(entropy::to_string(e));
+    rule.statistic.estimator = e;
+    by_rule.backend_rule = rule;
+    const PrefillResult want = cpu.prefill(ids, by_rule);
+    got = runner.prefill(ids, by_rule);
+    REQUIRE(got.scans.size() == want.scans.size());
+    CHECK(got.all_honoured());
+
+    // The same rule as a host hook: u copied back (the per-layer host sync) and the CPU statistics on it.
+    std::vector<double> hook_h;
+    PrefillOptions by_hook;
+    by_hook.hook = [&](const LayerActivation& a) {
+      REQUIRE(a.on_device);
+      std::vector<float> u(static_cast<std::size_t>(a.d_inner * a.seqlen));
+      REQUIRE(cudaMemcpy(u.data(), a.u, u.size() * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
+      const entropy::ChunkChoice c = stats.choose_chunk(
+          entropy::contiguous_view(u.data(), DType::f32, 1, a.d_inner, a.seqlen), rule.statistic, rule.rule);
+      hook_h.push_back(c.entropy.value);
+      return c.chunk;
+    };
+    const PrefillResult hooked = runner.prefill(ids, by_hook);
+    CHECK(hooked.all_honoured());
+    for (std::size_t l = 0; l < got.scans.size(); ++l) {
+      CAPTURE(l);
+      REQUIRE(got.scans[l].entropy.has_value());
+      CHECK(got.scans[l].chunk_requested == hooked.scans[l].chunk_requested);
+      CHECK(got.scans[l].chunk_requested == want.scans[l].chunk_requested);
+      CHECK(got.scans[l].report.q_effective == got.scans[l].chunk_requested);
+      CHECK(*got.scans[l].entropy == Approx(hook_h[l]).margin(1e-5));
+      CHECK(*got.scans[l].entropy == Approx(*want.scans[l].entropy).margin(1e-3));
+    }
+    CHECK(std::memcmp(got.logits.data(), hooked.logits.data(), got.logits.size() * sizeof(float)) == 0);
   }
-  CHECK(std::memcmp(got.logits.data(), hooked.logits.data(), got.logits.size() * sizeof(float)) == 0);
 
   // The guard on the device: a fallback one log2 bucket from layer 0's choice replaces it when m = 2.
   BackendChunkRule guarded = rule;
