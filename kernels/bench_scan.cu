@@ -818,7 +818,8 @@ Json tapped_stats_timing(cc::DeviceStatsOp& stats) {
     std::int64_t stride;
   };
   for (const Est& e : {Est{"hist", Estimator::hist, 1}, Est{"hist", Estimator::hist, 8},
-                       Est{"cheap_proxy", Estimator::cheap_proxy, 1}, Est{"variance_proxy", Estimator::variance_proxy, 1},
+                       Est{"cheap_proxy", Estimator::cheap_proxy, 1},
+                       Est{"variance_proxy", Estimator::variance_proxy, 1},
                        Est{"kurtosis_proxy", Estimator::kurtosis_proxy, 1}}) {
     corey::entropy::Statistic st;
     st.estimator = e.e;
