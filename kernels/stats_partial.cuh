@@ -36,8 +36,9 @@ __device__ T block_reduce(T v, Op op, T* scratch) {
 __device__ __forceinline__ double add_d(double a, double b) { return a + b; }
 __device__ __forceinline__ unsigned int add_u(unsigned int a, unsigned int b) { return a + b; }
 
-// The proxies' pass 1 as a producer's per-block partial (StatsTap::moments): the raw power sums up to the fourth
-// and the non-finite count, from which every proxy's moments follow without reading the tensor again.
+// The proxies' pass 1 as a producer's partial (StatsTap::moments; one per warp of the prefill's conv): the raw
+// power sums up to the fourth and the non-finite count, from which every proxy's moments follow without reading
+// the tensor again.
 struct MomentPartial {
   double s1, s_abs, s2, s3, s4;
   unsigned int nonfinite;

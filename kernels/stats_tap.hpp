@@ -8,6 +8,14 @@ namespace stats_device {
 struct MomentPartial;
 }
 
+// The power sums a proxy's tap accumulates (bits of StatsTap::sums), only those its proxy reads.
+enum TapSum : unsigned {
+  kTapSumX = 1,         // Σx
+  kTapSumAbs = 2,       // Σ|x|
+  kTapSumSq = 4,        // Σx²
+  kTapSumCubeQuad = 8,  // Σx³ and Σx⁴
+};
+
 // The first pass of a statistic done by the kernel that writes the tensor (the "producer"), over the elements
 // x[..., ::stride] it writes, so the statistic does not read the tensor for it:
 // - histograms (hist, ebits): the range and the non-finite count go to three words at `range` by
@@ -17,14 +25,6 @@ struct MomentPartial;
 //   conv_silu_moment_parts) at `moments`, no atomics and no block barrier; the statistic is then a fold of those
 //   partials and never reads the tensor (a routed scan's statistic block can do it, launch_seq_scan_routed).
 // token_hist's min/max are per token: no tap.
-// The power sums a proxy's tap accumulates (bits of StatsTap::sums), only those its proxy reads.
-enum TapSum : unsigned {
-  kTapSumX = 1,         // Σx
-  kTapSumAbs = 2,       // Σ|x|
-  kTapSumSq = 4,        // Σx²
-  kTapSumCubeQuad = 8,  // Σx³ and Σx⁴
-};
-
 struct StatsTap {
   unsigned int* range = nullptr;                   // histograms: [~key(min), key(max), non-finite count]
   stats_device::MomentPartial* moments = nullptr;  // proxies: `parts` partials

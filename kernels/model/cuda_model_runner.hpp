@@ -104,7 +104,7 @@ class CudaModelRunner final : public model::ModelRunner {
   std::int64_t cap_tokens_ = 0, cap_logit_rows_ = 0;
   bool cap_u_f32_ = false;
   DeviceBuffer ids_, hidden_, normed_, xz_, u_, u_f32_, x_dbl_, dt_, y_, logits_;
-  DeviceBuffer moment_tap_;           // a proxy rule's moment partials, one per conv block (StatsTap)
+  DeviceBuffer moment_tap_;           // a proxy rule's moment partials, one per conv warp (StatsTap)
   DeviceBuffer q_dev_;                // (layers) int32: host-decided Qs of a graphed prefill
   std::int32_t* host_q_ = nullptr;    // pinned (layers)
   std::map<std::string, PrefillGraph> prefill_graphs_;

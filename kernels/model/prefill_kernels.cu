@@ -44,7 +44,7 @@ constexpr int kConvTaps = 8;                      // the most conv taps (the mod
 // tokens per step from 16-byte loads of x plus the K − 1 values before them. Taps are indexed k' = k + 8 − K,
 // so every register index is a compile-time constant and the FMA order is the plain conv's (k ascending). With
 // a tap the block also does pass 1 of a statistic over the values it stored (t ≡ 0 mod stride): a histogram's
-// range into the tap's range words, or a proxy's power sums into the block's moment partial. Rows are 16-byte
+// range into the tap's range words, or a proxy's power sums into one moment partial per warp. Rows are 16-byte
 // aligned and ld is a multiple of 8 (padded_tokens). kSums: the TapSum bits of a moment tap.
 // At most 64 registers (four blocks per SM): the 512 blocks of a (2048, 1008) layer then run in one wave; the
 // moment tap at 75-80 registers took two.
