@@ -207,10 +207,6 @@ class CudaStatsOp final : public DeviceStatsOp {
   static bool tappable_range(entropy::Estimator e) {
     return e == entropy::Estimator::hist || e == entropy::Estimator::ebits;
   }
-  static bool tappable(entropy::Estimator e) {
-    return tappable_range(e) || e == entropy::Estimator::cheap_proxy || e == entropy::Estimator::variance_proxy ||
-           e == entropy::Estimator::kurtosis_proxy;
-  }
   // The power sums a proxy's tap accumulates (proxy_native's inputs); 0 for the histograms' range.
   static unsigned tap_sums(entropy::Estimator e) {
     if (e == entropy::Estimator::cheap_proxy) return kTapSumAbs | kTapSumSq;
@@ -218,6 +214,7 @@ class CudaStatsOp final : public DeviceStatsOp {
     if (e == entropy::Estimator::kurtosis_proxy) return kTapSumX | kTapSumSq | kTapSumCubeQuad;
     return 0;
   }
+  static bool tappable(entropy::Estimator e) { return tappable_range(e) || tap_sums(e) != 0; }
   static void check_tap(const entropy::Statistic& s, const StatsTap& tap) {
     const bool storage = tap.wants_moments() ? tap.moments != nullptr && tap.parts > 0 : tap.range != nullptr;
     if (!tappable(s.estimator) || !tap || tap.sums != tap_sums(s.estimator) || !storage || tap.stride != s.stride)

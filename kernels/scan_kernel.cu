@@ -770,9 +770,7 @@ void launch_seq_scan_routed(IoType io, const ScanParams& p, const RoutedStatisti
     throw_usage_error("CUDA routed scan: one inkernel launch without checkpoints that reads the Q its statistic "
                       "writes");
   if (st.moments) {
-    const bool proxy = st.params.kind == StatKind::cheap_proxy || st.params.kind == StatKind::variance_proxy ||
-                       st.params.kind == StatKind::kurtosis_proxy;
-    if (!proxy || st.moment_parts < 1)
+    if (!is_proxy(st.params.kind) || st.moment_parts < 1)
       throw_usage_error("CUDA routed scan: moment partials are folded for a proxy only, and there must be some");
     dispatch(io, false, p.lanes, [&]<typename T, bool kC, int kL>() {
       if constexpr (!kC) launch_tapped_typed<T, kL>(p, st, stream);

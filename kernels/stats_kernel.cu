@@ -797,8 +797,7 @@ std::size_t stats_moment_tap_bytes(int parts) {
 
 void launch_stats_tapped(const StatsParams& p, const StatsWorkspace& ws, const StatsTap& tap, cudaStream_t stream) {
   const bool hist = p.kind == StatKind::hist || p.kind == StatKind::ebits;
-  const bool proxy = p.kind == StatKind::cheap_proxy || p.kind == StatKind::variance_proxy ||
-                     p.kind == StatKind::kurtosis_proxy;
+  const bool proxy = is_proxy(p.kind);
   if (!(hist && tap.range && !tap.wants_moments()) && !(proxy && tap.moments && tap.parts > 0 && tap.wants_moments()))
     throw_usage_error("statistic tap: range words for hist and ebits, moment partials for the proxies");
   if (proxy) {

@@ -18,6 +18,11 @@ enum class StatKind : int {
   token_hist = 5,
 };
 
+// The moment proxies (PAPER.md §2.4): what a producer's power sums (StatsTap::moments) can stand in for.
+constexpr bool is_proxy(StatKind k) {
+  return k == StatKind::cheap_proxy || k == StatKind::variance_proxy || k == StatKind::kurtosis_proxy;
+}
+
 struct StatsParams {
   const void* x = nullptr;
   IoType io = IoType::f32;
