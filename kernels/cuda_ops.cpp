@@ -124,7 +124,7 @@ class CudaStatsOp final : public DeviceStatsOp {
   void choose_guarded_chunk_into(const entropy::ActivationView& x, const entropy::Statistic& s,
                                  const entropy::ChunkRule& rule, std::int64_t guard_fallback, int guard_min_delta_buckets,
                                  float* entropy_out, std::int32_t* chunk_out) override {
-    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
+    check_guard(guard_fallback);
     enqueue(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
   }
 
@@ -142,9 +142,8 @@ class CudaStatsOp final : public DeviceStatsOp {
                                    const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                    int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                    std::int32_t* chunk_out) override {
-    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
-    check_tap(s, tap);
-    const StatsParams p = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
+    const StatsParams p =
+        tapped_params(x, s, rule, guard_fallback, guard_min_delta_buckets, tap, entropy_out, chunk_out);
     launch_stats_tapped(p, ws_, tap, stream_);
   }
 
@@ -176,13 +175,11 @@ class CudaStatsOp final : public DeviceStatsOp {
                                           const entropy::ChunkRule& rule, std::int64_t guard_fallback,
                                           int guard_min_delta_buckets, const StatsTap& tap, float* entropy_out,
                                           std::int32_t* chunk_out) override {
-    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
-    check_tap(s, tap);
+    RoutedStatistic r;
+    r.params = tapped_params(x, s, rule, guard_fallback, guard_min_delta_buckets, tap, entropy_out, chunk_out);
     if (!tap.wants_moments())
       throw_usage_error("routed scan: a histogram's second pass reads the tensor; only a proxy's tap is folded "
                         "inside the scan's launch");
-    RoutedStatistic r;
-    r.params = params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
     r.ws = ws_;
     r.flags = routed_flags_;
     r.moments = tap.moments;
@@ -219,6 +216,17 @@ class CudaStatsOp final : public DeviceStatsOp {
     const bool storage = tap.wants_moments() ? tap.moments != nullptr && tap.parts > 0 : tap.range != nullptr;
     if (!tappable(s.estimator) || !tap || tap.sums != tap_sums(s.estimator) || !storage || tap.stride != s.stride)
       throw_usage_error("statistic tap: the tap was not made by tap_for for this statistic, or has no storage");
+  }
+  static void check_guard(std::int64_t guard_fallback) {
+    if (guard_fallback < 0) throw_usage_error("guard: the fallback chunk must be >= 0 (0 = no guard)");
+  }
+  // A guarded statistic whose producer did pass 1 through `tap`.
+  StatsParams tapped_params(const entropy::ActivationView& x, const entropy::Statistic& s,
+                            const entropy::ChunkRule& rule, std::int64_t guard_fallback, int guard_min_delta_buckets,
+                            const StatsTap& tap, float* entropy_out, std::int32_t* chunk_out) {
+    check_guard(guard_fallback);
+    check_tap(s, tap);
+    return params_for(x, s, &rule, entropy_out, chunk_out, guard_fallback, guard_min_delta_buckets);
   }
 
   entropy::ActivationView host_copy(const entropy::ActivationView& x) {
