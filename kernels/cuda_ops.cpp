@@ -206,9 +206,9 @@ class CudaStatsOp final : public DeviceStatsOp {
   }
   // The power sums a proxy's tap accumulates (proxy_native's inputs); 0 for the histograms' range.
   static unsigned tap_sums(entropy::Estimator e) {
-    if (e == entropy::Estimator::cheap_proxy) return kTapSumAbs | kTapSumSq;
-    if (e == entropy::Estimator::variance_proxy) return kTapSumX | kTapSumAbs | kTapSumSq;
-    if (e == entropy::Estimator::kurtosis_proxy) return kTapSumX | kTapSumSq | kTapSumCubeQuad;
+    if (e == entropy::Estimator::cheap_proxy) return kCheapProxySums;
+    if (e == entropy::Estimator::variance_proxy) return kVarianceProxySums;
+    if (e == entropy::Estimator::kurtosis_proxy) return kKurtosisProxySums;
     return 0;
   }
   static bool tappable(entropy::Estimator e) { return tappable_range(e) || tap_sums(e) != 0; }

@@ -15,6 +15,10 @@ enum TapSum : unsigned {
   kTapSumSq = 4,        // Σx²
   kTapSumCubeQuad = 8,  // Σx³ and Σx⁴
 };
+// The sums each proxy reads (proxy_native's inputs): the producer has one kernel per set.
+inline constexpr unsigned kCheapProxySums = kTapSumAbs | kTapSumSq;
+inline constexpr unsigned kVarianceProxySums = kTapSumX | kTapSumAbs | kTapSumSq;
+inline constexpr unsigned kKurtosisProxySums = kTapSumX | kTapSumSq | kTapSumCubeQuad;
 
 // The first pass of a statistic done by the kernel that writes the tensor (the "producer"), over the elements
 // x[..., ::stride] it writes, so the statistic does not read the tensor for it:

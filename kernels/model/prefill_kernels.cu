@@ -175,11 +175,6 @@ __global__ void conv_state_kernel(const T* x, T* state, std::int64_t D, std::int
   }
 }
 
-// The moment taps the proxies ask for (DeviceStatsOp::tap_for), one kernel each.
-constexpr unsigned kCheapSums = kTapSumAbs | kTapSumSq;
-constexpr unsigned kVarianceSums = kTapSumX | kTapSumAbs | kTapSumSq;
-constexpr unsigned kKurtosisSums = kTapSumX | kTapSumSq | kTapSumCubeQuad;
-
 unsigned blocks_for(std::int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
 }  // namespace
@@ -216,7 +211,8 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
                       " and a row stride that is a multiple of " + std::to_string(kConvGroup));
   const dim3 grid(static_cast<unsigned>((L + kConvTokens - 1) / kConvTokens),
                   static_cast<unsigned>((D + kConvChannels - 1) / kConvChannels));
-  const bool known_sums = tap.sums == kCheapSums || tap.sums == kVarianceSums || tap.sums == kKurtosisSums;
+  const bool known_sums =
+      tap.sums == kCheapProxySums || tap.sums == kVarianceProxySums || tap.sums == kKurtosisProxySums;
   const bool moments_ok = tap.moments && known_sums && tap.parts == conv_silu_moment_parts(D, L);
   if (tap && ((tap.wants_moments() ? !moments_ok : !tap.range) || tap.blocks != conv_silu_blocks(D, L) ||
               tap.stride < 1 || tap.stride >= (std::int64_t{1} << 31)))
@@ -231,12 +227,12 @@ void launch_conv_silu(const void* x, const float* w, const float* b, const void*
     };
     if (!tap) {
       conv_silu_kernel<T, ConvTap::none><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap);
-    } else if (tap.sums == kCheapSums) {
-      moments(conv_silu_kernel<T, ConvTap::moments, kCheapSums>);
-    } else if (tap.sums == kVarianceSums) {
-      moments(conv_silu_kernel<T, ConvTap::moments, kVarianceSums>);
-    } else if (tap.sums == kKurtosisSums) {
-      moments(conv_silu_kernel<T, ConvTap::moments, kKurtosisSums>);
+    } else if (tap.sums == kCheapProxySums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kCheapProxySums>);
+    } else if (tap.sums == kVarianceProxySums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kVarianceProxySums>);
+    } else if (tap.sums == kKurtosisProxySums) {
+      moments(conv_silu_kernel<T, ConvTap::moments, kKurtosisProxySums>);
     } else {
       conv_silu_kernel<T, ConvTap::range><<<grid, kConvThreads, 0, stream>>>(xt, w, b, st, D, L, ld, K, ut, u_f32, tap);
     }
